@@ -1,0 +1,5 @@
+export * from './events';
+export * from './fields';
+export * from './registry';
+export * from './rejections';
+export * from './topics';

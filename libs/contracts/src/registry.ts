@@ -1,0 +1,110 @@
+/** Parties, aggregator enrollments and third-party consents: the registry the policy decides against. */
+
+export const PARTY_ROLES = ['retailer', 'tdso', 'occto', 'aggregator', 'third-party'] as const;
+export type PartyRole = (typeof PARTY_ROLES)[number];
+
+export const PARTY_ID_PATTERN = /^[A-Z][A-Z0-9]{1,15}$/;
+
+export const AREAS = {
+  '01': 'Hokkaido',
+  '02': 'Tohoku',
+  '03': 'Tokyo',
+  '04': 'Chubu',
+  '05': 'Hokuriku',
+  '06': 'Kansai',
+  '07': 'Chugoku',
+  '08': 'Shikoku',
+  '09': 'Kyushu',
+  '10': 'Okinawa',
+} as const;
+export type AreaCode = keyof typeof AREAS;
+export const AREA_CODES = Object.keys(AREAS) as AreaCode[];
+export function isAreaCode(value: unknown): value is AreaCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(AREAS, value);
+}
+
+export interface Party {
+  readonly id: string;
+  readonly role: PartyRole;
+  readonly name: string;
+  /** Only for role `tdso`. */
+  readonly area?: AreaCode;
+}
+
+/** An aggregator's negawatt contract for a supply point; dates are inclusive `YYYY-MM-DD`. */
+export interface Enrollment {
+  readonly aggregatorId: string;
+  readonly supplyPointId: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export const CONSENT_CATEGORIES = ['meter-reading', 'negawatt'] as const;
+export type ConsentCategory = (typeof CONSENT_CATEGORIES)[number];
+
+/** A customer's consent to provision to a third party; dates are inclusive `YYYY-MM-DD`. */
+export interface Consent {
+  readonly id: string;
+  readonly thirdPartyId: string;
+  readonly supplyPointId: string;
+  readonly categories: readonly ConsentCategory[];
+  readonly from: string;
+  readonly to: string;
+  /** RFC 3339 instant, or null while in force. */
+  readonly revokedAt: string | null;
+}
+
+export interface RegistryData {
+  readonly parties: readonly Party[];
+  readonly enrollments: readonly Enrollment[];
+  readonly consents: readonly Consent[];
+}
+
+/** An immutable, indexed view of the registry, built once per refresh and shared by every evaluation. */
+export class RegistrySnapshot {
+  readonly parties: ReadonlyMap<string, Party>;
+  readonly occto: Party | undefined;
+  private readonly tdsoByArea = new Map<AreaCode, Party>();
+  private readonly enrollmentsBySupplyPoint = new Map<string, Enrollment[]>();
+  private readonly consentsBySupplyPoint = new Map<string, Consent[]>();
+
+  constructor(readonly data: RegistryData) {
+    const parties = new Map<string, Party>();
+    let occto: Party | undefined;
+    for (const party of data.parties) {
+      parties.set(party.id, party);
+      if (party.role === 'occto') occto = party;
+      if (party.role === 'tdso' && party.area !== undefined) this.tdsoByArea.set(party.area, party);
+    }
+    this.parties = parties;
+    this.occto = occto;
+    for (const e of data.enrollments) push(this.enrollmentsBySupplyPoint, e.supplyPointId, e);
+    for (const c of data.consents) push(this.consentsBySupplyPoint, c.supplyPointId, c);
+  }
+
+  static empty(): RegistrySnapshot {
+    return new RegistrySnapshot({ parties: [], enrollments: [], consents: [] });
+  }
+
+  party(id: string): Party | undefined {
+    return this.parties.get(id);
+  }
+
+  tdsoFor(area: AreaCode): Party | undefined {
+    return this.tdsoByArea.get(area);
+  }
+
+  enrollmentsFor(supplyPointId: string): readonly Enrollment[] {
+    return this.enrollmentsBySupplyPoint.get(supplyPointId) ?? [];
+  }
+
+  consentsFor(supplyPointId: string): readonly Consent[] {
+    return this.consentsBySupplyPoint.get(supplyPointId) ?? [];
+  }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
