@@ -11,6 +11,7 @@ const common = {
 };
 
 module.exports = {
+  testTimeout: 120000,
   projects: [
     {
       ...common,
@@ -20,10 +21,9 @@ module.exports = {
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/libs/**/*.pg-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 120000,
       slowTestThreshold: 30,
     },
   ],

@@ -1,1 +1,5 @@
 export * from './record';
+export * from './hmac';
+export * from './ids';
+export * from './canonical';
+export * from './chain';

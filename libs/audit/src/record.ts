@@ -1,6 +1,7 @@
 import type { PartyRole, RejectionReason } from '@kyodo/contracts';
 
-export type AuditOutcome = 'delivered' | 'rejected';
+/** `no-recipient`: a valid event that no party is related to; recorded so every input has a trace. */
+export type AuditOutcome = 'delivered' | 'rejected' | 'no-recipient';
 
 /**
  * One decision of the gateway: a delivery to one recipient, or the rejection of one inbound record.

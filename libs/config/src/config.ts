@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 
 /** Everything Kyodo reads from its environment, parsed once at boot. Nothing else reads process.env. */
@@ -20,6 +20,10 @@ export interface KyodoConfig {
   /** How often the gateway re-reads the registry, in milliseconds. */
   readonly registryRefreshMs: number;
   readonly partitionsPerTopic: number;
+  /** Names this instance's transactional producer; a restarted instance with the same id fences its predecessor. */
+  readonly instanceId: string;
+  /** A policy file to use instead of the embedded default. */
+  readonly policyFile: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -75,5 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     stateDir: env.KYODO_STATE_DIR ?? join(cacheDir, 'state'),
     registryRefreshMs: int(env, 'KYODO_REGISTRY_REFRESH_MS', 2000, 100),
     partitionsPerTopic: int(env, 'KYODO_PARTITIONS', 3, 1),
+    instanceId: env.KYODO_INSTANCE_ID ?? hostname(),
+    policyFile: env.KYODO_POLICY_FILE || undefined,
   };
 }

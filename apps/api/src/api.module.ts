@@ -1,0 +1,98 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE, HttpAdapterHost, ModulesContainer, Reflector } from '@nestjs/core';
+import type { KyodoConfig } from '@kyodo/config';
+import type { KafkaPort } from '@kyodo/kafka';
+import type { Logger } from '@kyodo/observability';
+import { ApiKeyRepository, AuditRepository } from '@kyodo/persistence';
+import { CLOCK, CONFIG, DATA_SOURCE, KAFKA, LOGGER } from '@kyodo/platform';
+import type { DataSource } from 'typeorm';
+import { AuditController } from './audit/audit.controller';
+import { AuditSearchService } from './audit/audit-search.service';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { DisclosuresController } from './disclosures/disclosures.controller';
+import { DisclosuresService } from './disclosures/disclosures.service';
+import { ApiExceptionFilter } from './http/exception.filter';
+import { apiValidationPipe } from './http/validation';
+import { OpenApiController } from './openapi/openapi.controller';
+import { OpenApiService } from './openapi/openapi.service';
+import { ReconciliationController } from './reconciliation/reconciliation.controller';
+import { ReconciliationRepository } from './reconciliation/reconciliation.repository';
+import { ReconciliationService } from './reconciliation/reconciliation.service';
+import { RegistryController } from './registry/registry.controller';
+import { RegistrySummaryRepository } from './registry/registry-summary.repository';
+import { RegistrySummaryService } from './registry/registry-summary.service';
+
+/**
+ * The HTTP API: /v1/disclosures, /v1/audit, /v1/reconciliation (role auditor), /v1/registry (role
+ * registry-admin), and /openapi.json. Needs the PlatformModule. Its guard, validation pipe and error
+ * filter are global to the app it joins; the guard lets through everything outside /v1/.
+ */
+@Module({
+  controllers: [
+    DisclosuresController,
+    AuditController,
+    ReconciliationController,
+    RegistryController,
+    OpenApiController,
+  ],
+  providers: [
+    {
+      provide: AuditRepository,
+      inject: [DATA_SOURCE],
+      useFactory: (ds: DataSource) => new AuditRepository(ds),
+    },
+    {
+      provide: DisclosuresService,
+      inject: [AuditRepository, CONFIG],
+      useFactory: (audit: AuditRepository, config: KyodoConfig) =>
+        new DisclosuresService(audit, config.auditHmacKey),
+    },
+    {
+      provide: AuditSearchService,
+      inject: [AuditRepository],
+      useFactory: (audit: AuditRepository) => new AuditSearchService(audit),
+    },
+    {
+      provide: ReconciliationService,
+      inject: [DATA_SOURCE, KAFKA, CONFIG, CLOCK, LOGGER],
+      useFactory: (
+        ds: DataSource,
+        kafka: KafkaPort,
+        config: KyodoConfig,
+        clock: () => Date,
+        logger: Logger,
+      ) =>
+        new ReconciliationService(new ReconciliationRepository(ds), kafka, {
+          topicPrefix: config.topicPrefix,
+          clock,
+          warn: (message, details) => logger.warn(details, message),
+        }),
+    },
+    {
+      provide: RegistrySummaryService,
+      inject: [DATA_SOURCE, CLOCK],
+      useFactory: (ds: DataSource, clock: () => Date) =>
+        new RegistrySummaryService(new RegistrySummaryRepository(ds), clock),
+    },
+    {
+      provide: OpenApiService,
+      inject: [ModulesContainer, HttpAdapterHost],
+      useFactory: (modules: ModulesContainer, host: HttpAdapterHost) => new OpenApiService(modules, host),
+    },
+    {
+      provide: APP_GUARD,
+      inject: [DATA_SOURCE, Reflector, LOGGER],
+      useFactory: (ds: DataSource, reflector: Reflector, logger: Logger) =>
+        new ApiKeyGuard(new ApiKeyRepository(ds), reflector, logger.child({ component: 'api' })),
+    },
+    { provide: APP_PIPE, useFactory: apiValidationPipe },
+    {
+      provide: APP_FILTER,
+      inject: [HttpAdapterHost, LOGGER],
+      useFactory: (host: HttpAdapterHost, logger: Logger) =>
+        new ApiExceptionFilter(host, logger.child({ component: 'api' })),
+    },
+  ],
+  exports: [DisclosuresService, AuditSearchService, ReconciliationService],
+})
+export class ApiModule {}

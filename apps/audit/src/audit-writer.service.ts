@@ -1,0 +1,77 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { AuditRecord } from '@kyodo/audit';
+import { topicsFor } from '@kyodo/contracts';
+import type { KyodoConfig } from '@kyodo/config';
+import type { CommittableBatch, KafkaPort, RunningConsumer } from '@kyodo/kafka';
+import type { KyodoMetrics, Logger } from '@kyodo/observability';
+import { AuditRepository, ensureAuditPartitions } from '@kyodo/persistence';
+import { CONFIG, DATA_SOURCE, KAFKA, LOGGER, METRICS, gatewayTopicSpecs } from '@kyodo/platform';
+
+/**
+ * Moves committed audit records from `kyodo.audit` into PostgreSQL, one hash chain per audit-topic
+ * partition in offset order. Each batch is appended in one database transaction that also advances
+ * the chain head, so a re-delivered record (after a crash between the database commit and the Kafka
+ * offset commit) is recognised by its offset and skipped: never a second row.
+ */
+@Injectable()
+export class AuditWriterService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private consumer: RunningConsumer | undefined;
+  private readonly repository: AuditRepository;
+  private partitionsTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: KyodoConfig,
+    @Inject(KAFKA) private readonly kafka: KafkaPort,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: KyodoMetrics,
+  ) {
+    this.repository = new AuditRepository(dataSource);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const topics = topicsFor(this.config.topicPrefix);
+    await this.kafka.ensureTopics(gatewayTopicSpecs(topics, this.config.partitionsPerTopic));
+    await this.ensurePartitions();
+    // Monthly partitions are created ahead of time; re-checked daily for long-running writers.
+    this.partitionsTimer = setInterval(() => void this.ensurePartitions().catch(() => undefined), 24 * 3600 * 1000);
+    this.partitionsTimer.unref();
+    this.consumer = await this.kafka.createConsumer({
+      groupId: `${this.config.topicPrefix}.audit-writer`,
+      topics: [topics.audit],
+      fromBeginning: true,
+      readCommitted: true,
+      handle: (batch) => this.write(batch),
+    });
+    this.logger.info({ topic: topics.audit }, 'audit writer consuming');
+  }
+
+  private async ensurePartitions(): Promise<void> {
+    const now = new Date();
+    const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+    const to = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 1));
+    await ensureAuditPartitions(this.dataSource, from, to);
+  }
+
+  private async write(batch: CommittableBatch): Promise<void> {
+    const rows = [];
+    for (const record of batch.records) {
+      if (record.value === null) continue;
+      rows.push({
+        record: JSON.parse(record.value.toString('utf8')) as AuditRecord,
+        chainPartition: batch.partition,
+        chainOffset: record.offset,
+      });
+    }
+    const { inserted, skipped } = await this.repository.appendBatch(rows);
+    await batch.commit();
+    this.metrics.auditRowsWritten.inc(inserted);
+    if (skipped > 0) this.metrics.auditRowsSkipped.inc(skipped);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.partitionsTimer) clearInterval(this.partitionsTimer);
+    await this.consumer?.stop();
+  }
+}

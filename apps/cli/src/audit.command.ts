@@ -1,0 +1,240 @@
+import type { Command } from 'commander';
+import { verifyChain, type ChainedAuditRow, type ChainFault, type ChainHead } from '@kyodo/audit';
+import { KafkaJsClient } from '@kyodo/kafka';
+import { AuditRepository } from '@kyodo/persistence';
+import {
+  messageOf,
+  openDatabase,
+  partitionArgument,
+  plural,
+  timeBoundArgument,
+} from '../../api/src/cli-support';
+import { ApiInputError, DependencyUnavailableError } from '../../api/src/errors';
+import { ReconciliationRepository } from '../../api/src/reconciliation/reconciliation.repository';
+import {
+  ReconciliationService,
+  type ReconciliationReport,
+} from '../../api/src/reconciliation/reconciliation.service';
+import type { CliContext } from './context';
+
+const PROGRESS_EVERY = 10_000;
+
+export function registerAuditCommands(program: Command, ctx: CliContext): void {
+  const audit = program
+    .command('audit')
+    .description('check the audit trail: its hash chains, and against what the outboxes hold');
+
+  audit
+    .command('verify')
+    .description(
+      'check the hash chain of every audit-topic partition and print each chain head, the anchor to publish; ' +
+        'exit 1 naming the first bad record if a chain is broken',
+    )
+    .option('--partition <n>', 'only the chain of this audit-topic partition', partitionArgument)
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: VerifyOptions) => {
+      const code = await verifyAuditTrail(ctx, opts);
+      if (code !== 0) process.exitCode = code;
+    });
+
+  audit
+    .command('reconcile')
+    .description(
+      "compare the deliveries the audit trail records with the outbound events in the recipients' outboxes; " +
+        'exit 1 on any difference. Without --from/--to everything is compared; with them, audit records are ' +
+        'taken by their time and outbox records by their Kafka timestamp, with a 5-minute grace at both edges',
+    )
+    .option(
+      '--from <time>',
+      'window start: RFC 3339 date-time, or YYYY-MM-DD (a day in Japan)',
+      timeBoundArgument('from'),
+    )
+    .option('--to <time>', 'window end (exclusive; a date includes its whole day)', timeBoundArgument('to'))
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: ReconcileOptions) => {
+      const code = await reconcileAuditTrail(ctx, opts);
+      if (code !== 0) process.exitCode = code;
+    });
+}
+
+export interface VerifyOptions {
+  readonly partition?: number;
+  readonly json?: boolean;
+}
+
+/** `audit verify`; returns the exit code. */
+export async function verifyAuditTrail(ctx: CliContext, opts: VerifyOptions): Promise<number> {
+  const ds = await openDatabase(ctx.config.databaseUrl, ctx);
+  if (!ds) return 1;
+  try {
+    const snapshot = await new AuditRepository(ds).openChainSnapshot(opts.partition);
+    const counts = new Map<number, number>();
+    let result;
+    try {
+      result = await verifyChain(counted(snapshot.rows, counts, ctx.progress), {
+        heads: snapshot.heads,
+        anchors: snapshot.anchors,
+      });
+    } finally {
+      await snapshot.close();
+    }
+    const partitions = [...new Set([...counts.keys(), ...snapshot.heads.map((h) => h.partition)])].sort(
+      (a, b) => a - b,
+    );
+    const heads = new Map<number, ChainHead>(result.ok ? result.heads.map((h) => [h.partition, h]) : []);
+    const anchors = new Map(snapshot.anchors.map((a) => [a.partition, a]));
+
+    if (opts.json) {
+      ctx.out(
+        JSON.stringify(
+          {
+            ok: result.ok,
+            rows: result.rows,
+            partitions: partitions.map((p) => ({
+              partition: p,
+              rows: counts.get(p) ?? 0,
+              head: position(heads.get(p)),
+              anchor: position(anchors.get(p)),
+            })),
+            firstBad: result.ok ? null : result.firstBad,
+          },
+          null,
+          2,
+        ),
+      );
+      return result.ok ? 0 : 1;
+    }
+
+    if (partitions.length === 0) {
+      ctx.out(
+        opts.partition === undefined
+          ? 'The audit trail is empty: nothing to verify.'
+          : `No audit records for partition ${opts.partition}: nothing to verify.`,
+      );
+      return 0;
+    }
+    for (const p of partitions) {
+      const anchor = anchors.get(p);
+      const head = heads.get(p);
+      const from = anchor ? ` after the retention anchor at offset ${anchor.offset}` : '';
+      ctx.out(
+        `Partition ${p}: ${plural(counts.get(p) ?? 0, 'row')} checked${from}` +
+          (head ? `; head at offset ${head.offset}, hash ${head.hash}` : ''),
+      );
+    }
+    if (result.ok) {
+      ctx.out(`Audit chain intact: ${plural(result.rows, 'row')} in ${plural(partitions.length, 'chain')}.`);
+      ctx.out('Publish the heads above (partition, offset, hash) as the anchor of this verification.');
+      return 0;
+    }
+    ctx.out(describeFault(result.firstBad));
+    return 1;
+  } finally {
+    await ds.destroy();
+  }
+}
+
+function position(head: ChainHead | undefined): { offset: string; hash: string } | null {
+  return head ? { offset: head.offset, hash: head.hash } : null;
+}
+
+async function* counted(
+  rows: AsyncIterable<ChainedAuditRow>,
+  counts: Map<number, number>,
+  progress: (line: string) => void,
+): AsyncGenerator<ChainedAuditRow> {
+  let total = 0;
+  for await (const row of rows) {
+    counts.set(row.chainPartition, (counts.get(row.chainPartition) ?? 0) + 1);
+    total += 1;
+    if (total % PROGRESS_EVERY === 0) {
+      progress(`… ${total} rows checked (partition ${row.chainPartition}, offset ${row.chainOffset})`);
+    }
+    yield row;
+  }
+}
+
+function describeFault(fault: ChainFault): string {
+  const id = fault.id === null ? 'no record there (the chain ends early)' : `audit id ${fault.id}`;
+  return (
+    `Audit chain BROKEN at partition ${fault.chainPartition}, offset ${fault.chainOffset}, ${id}: ${fault.problem}\n` +
+    `  ${fault.detail}`
+  );
+}
+
+export interface ReconcileOptions {
+  readonly from?: string;
+  readonly to?: string;
+  readonly json?: boolean;
+}
+
+/** `audit reconcile`; returns the exit code. */
+export async function reconcileAuditTrail(ctx: CliContext, opts: ReconcileOptions): Promise<number> {
+  const ds = await openDatabase(ctx.config.databaseUrl, ctx);
+  if (!ds) return 1;
+  const kafka = new KafkaJsClient({
+    brokers: ctx.config.kafkaBrokers,
+    clientId: `${ctx.config.kafkaClientId}-cli`,
+  });
+  try {
+    const service = new ReconciliationService(new ReconciliationRepository(ds), kafka, {
+      topicPrefix: ctx.config.topicPrefix,
+      warn: (message, details) => ctx.progress(`warning: ${message} ${JSON.stringify(details)}`),
+    });
+    ctx.progress('Reading the outboxes up to their current end …');
+    let report: ReconciliationReport;
+    try {
+      report = await service.reconcile({ from: opts.from, to: opts.to });
+    } catch (error) {
+      if (error instanceof ApiInputError || error instanceof DependencyUnavailableError) {
+        ctx.progress(`kyodo: ${error.message}`);
+        return 1;
+      }
+      throw error;
+    }
+    if (opts.json) ctx.out(JSON.stringify(report, null, 2));
+    else printReport(ctx, report);
+    return report.ok ? 0 : 1;
+  } catch (error) {
+    ctx.progress(`kyodo: reconciliation failed: ${messageOf(error)}`);
+    return 1;
+  } finally {
+    await kafka.close();
+    await ds.destroy();
+  }
+}
+
+function printReport(ctx: CliContext, report: ReconciliationReport): void {
+  const { from, to, graceSeconds } = report.window;
+  ctx.out(
+    from === null && to === null
+      ? 'Window: everything on both sides'
+      : `Window: ${from ?? '(open)'} to ${to ?? '(open)'} (grace ${graceSeconds} s at each edge)`,
+  );
+  ctx.out(`Audit deliveries: ${report.auditDeliveries}`);
+  ctx.out(`Outbox events: ${report.outboxEvents}`);
+  const list = (title: string, items: readonly string[]): void => {
+    if (items.length === 0) return;
+    ctx.out(`${title} (${items.length}):`);
+    for (const item of items) ctx.out(`  ${item}`);
+  };
+  list('Recorded as delivered but missing from the outboxes', report.missingFromOutbox);
+  list('In an outbox but missing from the audit trail', report.missingFromAudit);
+  list(
+    'Outbox records that are not outbound events',
+    report.unreadable.map((u) => `${u.topic} partition ${u.partition} offset ${u.offset}`),
+  );
+  for (const trimmed of report.trimmedOutboxes) {
+    ctx.out(`Note: ${trimmed.topic} holds records only from ${trimmed.completeSince} (retention)`);
+  }
+  if (report.notVerifiable > 0) {
+    ctx.out(
+      `Note: ${plural(report.notVerifiable, 'delivery', 'deliveries')} too old to check against trimmed outboxes`,
+    );
+  }
+  ctx.out(
+    report.ok
+      ? 'Audit trail and outboxes agree.'
+      : 'DIFFERENCES FOUND between the audit trail and the outboxes.',
+  );
+}

@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+import type { KyodoConfig } from '@kyodo/config';
+import { LocalKafka } from '@kyodo/infra';
+import { KafkaJsClient } from '@kyodo/kafka';
+
+/** What every command gets: the parsed config and the ways to reach Kafka, with output kept apart from progress. */
+export class CliContext {
+  readonly repoRoot = resolve(__dirname, '..', '..', '..', '..');
+
+  constructor(
+    readonly config: KyodoConfig,
+    readonly out: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+    readonly progress: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  ) {}
+
+  localKafka(): LocalKafka {
+    return new LocalKafka({
+      repoRoot: this.repoRoot,
+      cacheDir: this.config.cacheDir,
+      stateDir: this.config.stateDir,
+      progress: this.progress,
+    });
+  }
+
+  /** KAFKA_BROKERS set: check that cluster answers. Unset: start (or reuse) the local broker. */
+  async ensureKafka(): Promise<readonly string[]> {
+    if (this.config.kafkaBrokersFromEnv) {
+      const client = new KafkaJsClient({ brokers: this.config.kafkaBrokers, clientId: 'kyodo-cli' });
+      try {
+        await client.ping();
+      } finally {
+        await client.close();
+      }
+      this.progress(`Using the Kafka cluster in KAFKA_BROKERS (${this.config.kafkaBrokers.join(',')})`);
+      return this.config.kafkaBrokers;
+    }
+    const status = await this.localKafka().up();
+    return status.brokers;
+  }
+}

@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { Command, CommanderError } from 'commander';
+import { loadConfig } from '@kyodo/config';
+import { CliContext } from './context';
+import { registerDemoCommand } from './demo/demo.command';
+import { registerInfraCommands } from './infra.command';
+import { registerRegistryCommands } from './registry.command';
+import { registerRunCommand } from './run.command';
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('kyodo')
+    .description('Kyodo: policy-driven, audited sharing of electricity customer data between operators')
+    .showHelpAfterError()
+    .exitOverride();
+  registerInfraCommands(program, ctx);
+  registerRegistryCommands(program, ctx);
+  registerRunCommand(program, ctx);
+  registerDemoCommand(program, ctx);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let ctx: CliContext;
+  try {
+    ctx = new CliContext(loadConfig());
+  } catch (error) {
+    process.stderr.write(`kyodo: ${(error as Error).message}\n`);
+    return 2;
+  }
+  try {
+    await buildProgram(ctx).parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    process.stderr.write(`kyodo: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module || process.argv[1]?.endsWith('kyodo.js')) {
+  main(process.argv).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`kyodo: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,114 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { topicsFor, type RegistrySnapshot } from '@kyodo/contracts';
+import type { KyodoConfig } from '@kyodo/config';
+import type { KafkaPort, RecordBatch, TransactionalPipeline } from '@kyodo/kafka';
+import type { KyodoMetrics, Logger } from '@kyodo/observability';
+import { CLOCK, CONFIG, KAFKA, LOGGER, METRICS } from '@kyodo/platform';
+import type { CompiledPolicy } from '@kyodo/policy';
+import { Router, emptyStats, type OutputRecord } from '@kyodo/routing';
+import { POLICY } from './policy.provider';
+import { RegistryWatcher } from './registry-watcher.service';
+
+/**
+ * The gateway's pipeline: consumes every party's inbox, routes each batch through the pure Router and
+ * publishes outbound events, audit records and dead letters with the batch's offsets in one transaction.
+ */
+@Injectable()
+export class GatewayService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private pipeline: TransactionalPipeline | undefined;
+  private readonly router: Router;
+  private readonly topics;
+  /** Running totals since start: inputs = accepted + rejected. */
+  readonly totals = emptyStats();
+
+  constructor(
+    @Inject(CONFIG) private readonly config: KyodoConfig,
+    @Inject(KAFKA) private readonly kafka: KafkaPort,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: KyodoMetrics,
+    @Inject(POLICY) private readonly policy: CompiledPolicy,
+    @Inject(CLOCK) clock: () => Date,
+    private readonly registry: RegistryWatcher,
+  ) {
+    this.topics = topicsFor(config.topicPrefix);
+    this.router = new Router({ policy, topics: this.topics, hmacKey: config.auditHmacKey, clock });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const snapshot = await this.registry.start();
+    this.pipeline = this.kafka.createTransactionalPipeline({
+      groupId: `${this.config.topicPrefix}.gateway`,
+      transactionalId: `${this.config.topicPrefix}.gateway.${this.config.instanceId}`,
+      topics: this.inboxes(snapshot),
+      process: (batch) => this.process(batch),
+      onCommitted: (_batch, _produced, seconds) => this.metrics.batchSeconds.observe(seconds),
+    });
+    await this.pipeline.start();
+    this.registry.onChange(async (next) => {
+      const inboxes = this.inboxes(next);
+      if (this.pipeline && !sameSet(inboxes, this.pipeline.topics)) {
+        this.logger.info({ inboxes: inboxes.length }, 'inboxes changed; re-subscribing');
+        await this.pipeline.resubscribe(inboxes);
+      }
+    });
+    this.logger.info(
+      { inboxes: this.pipeline.topics.length, policyVersion: this.policy.version },
+      'gateway consuming',
+    );
+  }
+
+  private inboxes(snapshot: RegistrySnapshot): string[] {
+    return [...snapshot.parties.keys()].map((id) => this.topics.inbox(id)).sort();
+  }
+
+  /** Handles one batch: delegates to the router, counts, hands the outputs back to be committed. */
+  private process(batch: RecordBatch): OutputRecord[] {
+    const out: OutputRecord[] = [];
+    const records = batch.records.map((r) => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: r.offset,
+      key: r.key,
+      value: r.value,
+    }));
+    const stats = this.router.routeBatch(records, this.registry.current(), out);
+    this.count(stats);
+    if (stats.rejected > 0) {
+      this.logger.warn(
+        { topic: batch.topic, partition: batch.partition, rejected: stats.rejected, reasons: stats.rejections },
+        'records rejected to the dead-letter topic',
+      );
+    }
+    return out;
+  }
+
+  private count(stats: ReturnType<typeof emptyStats>): void {
+    const t = this.totals;
+    t.inputs += stats.inputs;
+    t.accepted += stats.accepted;
+    t.rejected += stats.rejected;
+    t.deliveries += stats.deliveries;
+    this.metrics.recordsIn.inc(stats.inputs);
+    this.metrics.inputsDelivered.inc(stats.accepted);
+    for (const [reason, n] of Object.entries(stats.rejections)) {
+      this.metrics.rejections.inc({ reason }, n);
+      t.rejections[reason as keyof typeof t.rejections] = (t.rejections[reason as keyof typeof t.rejections] ?? 0) + n;
+    }
+    for (const [role, n] of Object.entries(stats.deliveriesByRole)) {
+      this.metrics.deliveries.inc({ role }, n);
+      t.deliveriesByRole[role] = (t.deliveriesByRole[role] ?? 0) + n;
+    }
+  }
+
+  /** SIGTERM: the batch in flight finishes and commits, then the consumer leaves the group. */
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    this.logger.info({ signal, ...this.totals }, 'gateway stopping');
+    await this.pipeline?.stop();
+  }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const set = new Set(b);
+  return a.every((x) => set.has(x));
+}

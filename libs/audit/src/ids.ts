@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import type { RecordOrigin } from '@kyodo/contracts';
+
+/** Namespace of audit record ids (a random v4 UUID, fixed forever). */
+export const AUDIT_RECORD_NAMESPACE = '3f0b8f4e-6c1d-4e55-9a57-2b7e0c9d4a61';
+/** Namespace of outbound CloudEvent ids (a random v4 UUID, fixed forever). */
+export const OUTBOUND_EVENT_NAMESPACE = '8d2c5a7b-91e4-4f3a-b6d0-5e8a1c2f7b93';
+
+/**
+ * Id of the audit record for one inbound record and one recipient (`null` for a rejection).
+ * Kafka topic names cannot hold `/`, partitions and offsets are integers and party ids never equal
+ * `-`, so the name below is unambiguous.
+ */
+export function auditRecordId(origin: RecordOrigin, recipientId: string | null): string {
+  return uuidV5(
+    AUDIT_RECORD_NAMESPACE,
+    `${origin.topic}/${origin.partition}/${origin.offset}/${recipientId ?? '-'}`,
+  );
+}
+
+/**
+ * Id of the outbound event delivering one inbound event to one recipient. Inbound source and id are
+ * free text chosen by the sender, so they are joined as a JSON array rather than with a separator.
+ */
+export function outboundEventId(inboundSource: string, inboundId: string, recipientId: string): string {
+  return uuidV5(OUTBOUND_EVENT_NAMESPACE, JSON.stringify([inboundSource, inboundId, recipientId]));
+}
+
+/** RFC 4122 name-based UUID, version 5 (SHA-1). */
+export function uuidV5(namespace: string, name: string): string {
+  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  if (ns.length !== 16) throw new RangeError(`namespace ${JSON.stringify(namespace)} is not a UUID`);
+  const bytes = createHash('sha1').update(ns).update(name, 'utf8').digest().subarray(0, 16);
+  bytes[6] = (bytes[6] & 0x0f) | 0x50;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

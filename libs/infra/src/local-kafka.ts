@@ -1,0 +1,256 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { KafkaJsClient } from '@kyodo/kafka';
+
+/**
+ * A single-node Apache Kafka broker (KRaft: broker and controller in one JVM) for development, tests
+ * and the demo. Its jars come from Maven Central through `tools/kafka/pom.xml` and are cached outside
+ * the repository; its data, log and pid live in the state directory.
+ */
+export interface LocalKafkaOptions {
+  readonly repoRoot: string;
+  readonly cacheDir: string;
+  readonly stateDir: string;
+  readonly port?: number;
+  readonly controllerPort?: number;
+  readonly progress?: (line: string) => void;
+}
+
+export interface LocalKafkaStatus {
+  readonly brokers: string[];
+  readonly pid: number | null;
+  /** `started`: this call started it; `reused`: one was already running. */
+  readonly state: 'started' | 'reused';
+  readonly logFile: string;
+}
+
+export class LocalKafkaError extends Error {
+  override readonly name = 'LocalKafkaError';
+}
+
+const READY_TIMEOUT_MS = 90_000;
+
+export class LocalKafka {
+  private readonly port: number;
+  private readonly controllerPort: number;
+  private readonly dir: string;
+  private readonly progress: (line: string) => void;
+
+  constructor(private readonly options: LocalKafkaOptions) {
+    this.port = options.port ?? 9092;
+    this.controllerPort = options.controllerPort ?? 9093;
+    this.dir = join(options.stateDir, 'kafka');
+    this.progress = options.progress ?? (() => undefined);
+  }
+
+  get version(): string {
+    const pom = readFileSync(this.pomFile, 'utf8');
+    const match = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom);
+    if (!match) throw new LocalKafkaError(`no <kafka.version> in ${this.pomFile}`);
+    return match[1];
+  }
+
+  get bootstrap(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  get logFile(): string {
+    return join(this.dir, 'broker.log');
+  }
+
+  private get pomFile(): string {
+    return join(this.options.repoRoot, 'tools', 'kafka', 'pom.xml');
+  }
+
+  private get pidFile(): string {
+    return join(this.dir, 'broker.pid');
+  }
+
+  private get libDir(): string {
+    return join(this.options.cacheDir, `kafka-${this.version}`, 'libs');
+  }
+
+  /** Starts the broker unless one already answers; idempotent. */
+  async up(): Promise<LocalKafkaStatus> {
+    const pid = this.recordedPid();
+    if (await this.answers()) {
+      this.progress(`Kafka broker already answering on ${this.bootstrap}${pid ? ` (pid ${pid})` : ''}; reusing it`);
+      return { brokers: [this.bootstrap], pid, state: 'reused', logFile: this.logFile };
+    }
+    if (pid !== null) {
+      this.progress(`Kafka broker pid ${pid} is not answering; stopping it and starting afresh`);
+      await this.stopPid(pid);
+    }
+    this.ensureJars();
+    mkdirSync(this.dir, { recursive: true });
+    const properties = this.writeProperties();
+    this.formatStorage(properties);
+    const started = this.spawnBroker(properties);
+    this.progress(`Kafka ${this.version} starting (pid ${started}); log: ${this.logFile}`);
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (!isAlive(started)) throw new LocalKafkaError(`the Kafka broker exited during start-up\n${this.logTail()}`);
+      if (await this.answers()) {
+        this.progress(`Kafka broker ready on ${this.bootstrap}`);
+        return { brokers: [this.bootstrap], pid: started, state: 'started', logFile: this.logFile };
+      }
+      await sleep(500);
+    }
+    throw new LocalKafkaError(`the Kafka broker did not answer within ${READY_TIMEOUT_MS / 1000}s\n${this.logTail()}`);
+  }
+
+  /** Stops the broker started by `up`, by its recorded pid. */
+  async down(): Promise<{ stopped: boolean; pid: number | null }> {
+    const pid = this.recordedPid();
+    if (pid === null) return { stopped: false, pid: null };
+    await this.stopPid(pid);
+    return { stopped: true, pid };
+  }
+
+  recordedPid(): number | null {
+    if (!existsSync(this.pidFile)) return null;
+    const pid = Number(readFileSync(this.pidFile, 'utf8').trim());
+    if (!Number.isInteger(pid) || !isAlive(pid)) {
+      rmSync(this.pidFile, { force: true });
+      return null;
+    }
+    return pid;
+  }
+
+  async answers(): Promise<boolean> {
+    const client = new KafkaJsClient({ brokers: [this.bootstrap], clientId: 'kyodo-infra' });
+    try {
+      await client.ping(2000);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.close();
+    }
+  }
+
+  /** Fetches the broker's jars with Maven into the cache, once. */
+  ensureJars(): string {
+    const libDir = this.libDir;
+    if (existsSync(libDir) && readdirSync(libDir).some((f) => f.startsWith('kafka_2.13-'))) return libDir;
+    const staging = `${libDir}.partial-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    this.progress(`Fetching Apache Kafka ${this.version} jars with Maven into ${libDir} (first run only)...`);
+    const startedAt = Date.now();
+    const mvn = spawnSync(
+      'mvn',
+      ['-B', '-q', '-f', this.pomFile, 'dependency:copy-dependencies', `-DoutputDirectory=${staging}`, '-DincludeScope=runtime'],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    if (mvn.error) throw new LocalKafkaError(`could not run Maven (mvn): ${mvn.error.message}. Install Maven and Java 17+.`);
+    if (mvn.status !== 0) throw new LocalKafkaError(`Maven failed (exit ${mvn.status}) resolving ${this.pomFile}`);
+    mkdirSync(join(libDir, '..'), { recursive: true });
+    rmSync(libDir, { recursive: true, force: true });
+    renameSync(staging, libDir);
+    this.progress(`Fetched ${readdirSync(libDir).length} jars in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
+    return libDir;
+  }
+
+  private writeProperties(): string {
+    const file = join(this.dir, 'server.properties');
+    const lines = [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${this.controllerPort}`,
+      `listeners=PLAINTEXT://127.0.0.1:${this.port},CONTROLLER://127.0.0.1:${this.controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${this.port}`,
+      'controller.listener.names=CONTROLLER',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'inter.broker.listener.name=PLAINTEXT',
+      `log.dirs=${join(this.dir, 'data')}`,
+      'num.partitions=3',
+      'auto.create.topics.enable=false',
+      'offsets.topic.replication.factor=1',
+      'offsets.topic.num.partitions=10',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'transaction.state.log.num.partitions=10',
+      'group.initial.rebalance.delay.ms=0',
+      'share.coordinator.state.topic.replication.factor=1',
+      'share.coordinator.state.topic.min.isr=1',
+      '',
+    ];
+    writeFileSync(file, lines.join('\n'));
+    return file;
+  }
+
+  private java(args: string[]): string[] {
+    return ['-cp', `${this.libDir}/*`, ...args];
+  }
+
+  private formatStorage(properties: string): void {
+    if (existsSync(join(this.dir, 'data', 'meta.properties'))) return;
+    const clusterId = randomClusterId();
+    const format = spawnSync('java', this.java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties]), {
+      encoding: 'utf8',
+    });
+    if (format.error) throw new LocalKafkaError(`could not run java: ${format.error.message}. Install Java 17+.`);
+    if (format.status !== 0) throw new LocalKafkaError(`formatting KRaft storage failed:\n${format.stdout}\n${format.stderr}`);
+  }
+
+  private spawnBroker(properties: string): number {
+    const log = openSync(this.logFile, 'a');
+    const log4j = resolve(this.options.repoRoot, 'tools', 'kafka', 'log4j2.yaml');
+    const child = spawn(
+      'java',
+      [
+        '-Xms256m',
+        '-Xmx768m',
+        '-XX:+UseG1GC',
+        '-XX:MaxGCPauseMillis=20',
+        '-Djava.awt.headless=true',
+        `-Dlog4j2.configurationFile=${log4j}`,
+        `-Dkafka.logs.dir=${this.dir}`,
+        ...this.java(['kafka.Kafka', properties]),
+      ],
+      { detached: true, stdio: ['ignore', log, log] },
+    );
+    closeSync(log);
+    child.unref();
+    if (child.pid === undefined) throw new LocalKafkaError('could not start java for the Kafka broker');
+    writeFileSync(this.pidFile, String(child.pid));
+    return child.pid;
+  }
+
+  private async stopPid(pid: number): Promise<void> {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    const deadline = Date.now() + 30_000;
+    while (isAlive(pid) && Date.now() < deadline) await sleep(200);
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(this.pidFile, { force: true });
+  }
+
+  private logTail(lines = 30): string {
+    if (!existsSync(this.logFile)) return '(no broker log)';
+    return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+/** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (what `kafka-storage random-uuid` prints). */
+function randomClusterId(): string {
+  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+}

@@ -1,0 +1,98 @@
+/**
+ * The narrow surface Kyodo needs from a Kafka client. Only `kafkajs-client.ts` implements it, so the
+ * client can be swapped (for a librdkafka binding, say) without touching the gateway or the tests.
+ */
+
+export interface ConsumedRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface RecordBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly ConsumedRecord[];
+}
+
+export interface ProducedRecord {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly value: string | Buffer;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Turns one consumed batch into the records to publish; they commit together with the batch's offsets. */
+export type BatchProcessor = (batch: RecordBatch) => readonly ProducedRecord[] | Promise<readonly ProducedRecord[]>;
+
+export interface TransactionalPipelineOptions {
+  readonly groupId: string;
+  /** Stable per instance: a restarted instance fences its predecessor's unfinished transaction. */
+  readonly transactionalId: string;
+  /** Topics to consume, resolved when the pipeline starts or is re-subscribed. */
+  readonly topics: readonly string[];
+  readonly process: BatchProcessor;
+  /** Called after a batch transaction committed. */
+  readonly onCommitted?: (batch: RecordBatch, produced: number, seconds: number) => void;
+}
+
+export interface TransactionalPipeline {
+  start(): Promise<void>;
+  /** Replace the consumed topics (a rejoin; in-flight batch finishes first). */
+  resubscribe(topics: readonly string[]): Promise<void>;
+  /** Finish the batch in flight, commit it, leave the group, disconnect. */
+  stop(): Promise<void>;
+  readonly topics: readonly string[];
+}
+
+/** A batch handed to a committing consumer; `commit()` stores its offsets once the batch is durable elsewhere. */
+export interface CommittableBatch extends RecordBatch {
+  readonly highWatermark: string;
+  commit(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly fromBeginning?: boolean;
+  /** Only committed transactional output is read (default true). */
+  readonly readCommitted?: boolean;
+  readonly handle: (batch: CommittableBatch) => Promise<void>;
+}
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+export interface Producer {
+  send(records: readonly ProducedRecord[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions?: number;
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface KafkaPort {
+  /** Answers once the cluster returns metadata; throws a KafkaUnavailableError otherwise. */
+  ping(timeoutMs?: number): Promise<{ brokers: number; controllerId: number | null }>;
+  listTopics(): Promise<string[]>;
+  /** Creates those missing; existing topics are left as they are. Returns the names created. */
+  ensureTopics(topics: readonly TopicSpec[]): Promise<string[]>;
+  deleteTopics(names: readonly string[]): Promise<void>;
+  /** Offsets per partition: sum of (high - low) is the number of records a topic holds (non-compacted). */
+  topicOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
+  createTransactionalPipeline(options: TransactionalPipelineOptions): TransactionalPipeline;
+  createConsumer(options: ConsumerOptions): Promise<RunningConsumer>;
+  createProducer(options?: { idempotent?: boolean }): Promise<Producer>;
+  close(): Promise<void>;
+}
+
+export class KafkaUnavailableError extends Error {
+  override readonly name = 'KafkaUnavailableError';
+  readonly retriable = true;
+}

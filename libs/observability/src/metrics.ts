@@ -1,0 +1,54 @@
+import { Counter, Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics shared by the apps; one registry per process, served at GET /metrics. */
+export class KyodoMetrics {
+  readonly registry = new Registry();
+  readonly recordsIn = new Counter({
+    name: 'kyodo_gateway_records_in_total',
+    help: 'Inbound records read by the gateway',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly deliveries = new Counter({
+    name: 'kyodo_gateway_deliveries_total',
+    help: 'Outbound events delivered, per recipient role',
+    labelNames: ['type', 'role'] as const,
+    registers: [this.registry],
+  });
+  readonly inputsDelivered = new Counter({
+    name: 'kyodo_gateway_inputs_delivered_total',
+    help: 'Inbound records accepted (routed to zero or more recipients)',
+    registers: [this.registry],
+  });
+  readonly rejections = new Counter({
+    name: 'kyodo_gateway_rejections_total',
+    help: 'Inbound records rejected to the dead-letter topic, per reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly batchSeconds = new Histogram({
+    name: 'kyodo_gateway_batch_seconds',
+    help: 'Time to process and commit one batch transaction',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly auditRowsWritten = new Counter({
+    name: 'kyodo_audit_rows_written_total',
+    help: 'Audit rows appended to PostgreSQL',
+    registers: [this.registry],
+  });
+  readonly auditRowsSkipped = new Counter({
+    name: 'kyodo_audit_rows_skipped_total',
+    help: 'Re-delivered audit records skipped (already chained)',
+    registers: [this.registry],
+  });
+  readonly registryVersion = new Gauge({
+    name: 'kyodo_registry_version',
+    help: 'Registry version the gateway currently routes with',
+    registers: [this.registry],
+  });
+
+  constructor(collectDefaults = true) {
+    if (collectDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'kyodo_' });
+  }
+}

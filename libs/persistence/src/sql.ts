@@ -1,0 +1,21 @@
+/** The rows of a `query()` result: TypeORM returns `[rows, affected]` for UPDATE and DELETE. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
+    return result[0] as T[];
+  }
+  return result as T[];
+}
+
+interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
+/** Runs a query on a QueryRunner or EntityManager and types its rows. */
+export async function select<T>(q: Queryable, sql: string, params?: unknown[]): Promise<T[]> {
+  return rowsOf<T>(await q.query(sql, params));
+}

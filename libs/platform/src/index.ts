@@ -1,0 +1,5 @@
+export * from './tokens';
+export * from './platform.module';
+export * from './health.controller';
+export * from './topic-provisioning';
+export * from './bootstrap';

@@ -1,0 +1,37 @@
+import type { Topics } from '@kyodo/contracts';
+import type { KafkaPort, TopicSpec } from '@kyodo/kafka';
+
+/**
+ * Inboxes accept records up to 2 MiB so that a value over the contract's 1 MiB limit still reaches the
+ * gateway and is rejected with a reason, not refused silently by the broker. The dead-letter topic keeps
+ * such a record's original bytes, so it takes more.
+ */
+const INBOX_CONFIG = { 'max.message.bytes': String(2 * 1024 * 1024) };
+const DLQ_CONFIG = { 'max.message.bytes': String(8 * 1024 * 1024), 'retention.ms': String(30 * 24 * 3600 * 1000) };
+const AUDIT_CONFIG = { 'retention.ms': String(14 * 24 * 3600 * 1000) };
+
+export function gatewayTopicSpecs(topics: Topics, partitions: number): TopicSpec[] {
+  return [
+    { name: topics.dlq, partitions, config: DLQ_CONFIG },
+    { name: topics.audit, partitions, config: AUDIT_CONFIG },
+  ];
+}
+
+export function partyTopicSpecs(topics: Topics, partyIds: Iterable<string>, partitions: number): TopicSpec[] {
+  const specs: TopicSpec[] = [];
+  for (const id of partyIds) {
+    specs.push({ name: topics.inbox(id), partitions, config: INBOX_CONFIG });
+    specs.push({ name: topics.outbox(id), partitions });
+  }
+  return specs;
+}
+
+/** Creates the gateway's own topics and each party's inbox and outbox where missing. */
+export async function provisionTopics(
+  kafka: KafkaPort,
+  topics: Topics,
+  partyIds: Iterable<string>,
+  partitions: number,
+): Promise<string[]> {
+  return kafka.ensureTopics([...gatewayTopicSpecs(topics, partitions), ...partyTopicSpecs(topics, partyIds, partitions)]);
+}

@@ -1,0 +1,31 @@
+// Global setup runs outside jest's module mapper: resolve the @kyodo/* aliases from tsconfig.json.
+import 'tsconfig-paths/register';
+import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
+import { createDataSource, runMigrations } from '@kyodo/persistence';
+import { resolveTestEnvironment, type TestEnvironment } from './environment';
+
+export const TEMPLATE_DATABASE = 'kyodo_test_template';
+
+declare global {
+  var __KYODO_TEST_ENV__: TestEnvironment | undefined;
+}
+
+/** Runs once before the integration tests: find Kafka and PostgreSQL, and migrate the template database. */
+export default async function globalSetup(): Promise<void> {
+  const env = await resolveTestEnvironment();
+  globalThis.__KYODO_TEST_ENV__ = env;
+  const templateUrl = withDatabase(env.databaseUrl, TEMPLATE_DATABASE);
+  await dropDatabase(templateUrl);
+  await ensureDatabase(templateUrl);
+  const ds = createDataSource(templateUrl);
+  await ds.initialize();
+  try {
+    await runMigrations(ds);
+  } finally {
+    await ds.destroy();
+  }
+  // Test workers are spawned after this and inherit these.
+  process.env.KAFKA_BROKERS = env.brokers.join(',');
+  process.env.KYODO_TEST_DATABASE_URL = env.databaseUrl;
+  process.env.KYODO_TEST_TEMPLATE_DATABASE = TEMPLATE_DATABASE;
+}

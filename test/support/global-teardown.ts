@@ -1,0 +1,3 @@
+export default async function globalTeardown(): Promise<void> {
+  await globalThis.__KYODO_TEST_ENV__?.stop();
+}
