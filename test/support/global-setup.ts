@@ -1,8 +1,9 @@
 // Global setup runs outside jest's module mapper: resolve the @kyodo/* aliases from tsconfig.json.
 import 'tsconfig-paths/register';
+import { spawnSync } from 'node:child_process';
 import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
 import { createDataSource, runMigrations } from '@kyodo/persistence';
-import { resolveTestEnvironment, type TestEnvironment } from './environment';
+import { REPO_ROOT, resolveTestEnvironment, type TestEnvironment } from './environment';
 
 export const TEMPLATE_DATABASE = 'kyodo_test_template';
 
@@ -12,6 +13,9 @@ declare global {
 
 /** Runs once before the integration tests: find Kafka and PostgreSQL, and migrate the template database. */
 export default async function globalSetup(): Promise<void> {
+  // Tests that run `kyodo` as a separate process use the compiled CLI: build it (incremental, seconds).
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
   const env = await resolveTestEnvironment();
   globalThis.__KYODO_TEST_ENV__ = env;
   const templateUrl = withDatabase(env.databaseUrl, TEMPLATE_DATABASE);

@@ -127,7 +127,7 @@ export async function verifyAuditTrail(ctx: CliContext, opts: VerifyOptions): Pr
       ctx.out('Publish the heads above (partition, offset, hash) as the anchor of this verification.');
       return 0;
     }
-    ctx.out(describeFault(result.firstBad));
+    for (const line of describeFault(result.firstBad)) ctx.out(line);
     return 1;
   } finally {
     await ds.destroy();
@@ -154,12 +154,12 @@ async function* counted(
   }
 }
 
-function describeFault(fault: ChainFault): string {
+function describeFault(fault: ChainFault): string[] {
   const id = fault.id === null ? 'no record there (the chain ends early)' : `audit id ${fault.id}`;
-  return (
-    `Audit chain BROKEN at partition ${fault.chainPartition}, offset ${fault.chainOffset}, ${id}: ${fault.problem}\n` +
-    `  ${fault.detail}`
-  );
+  return [
+    `Audit chain BROKEN at partition ${fault.chainPartition}, offset ${fault.chainOffset}, ${id}: ${fault.problem}`,
+    `  ${fault.detail}`,
+  ];
 }
 
 export interface ReconcileOptions {

@@ -4,6 +4,7 @@ import { loadConfig } from '@kyodo/config';
 import { CliContext } from './context';
 import { registerDemoCommand } from './demo/demo.command';
 import { registerInfraCommands } from './infra.command';
+import { registerPolicyCommands } from './policy.command';
 import { registerRegistryCommands } from './registry.command';
 import { registerRunCommand } from './run.command';
 
@@ -15,6 +16,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerInfraCommands(program, ctx);
   registerRegistryCommands(program, ctx);
   registerRunCommand(program, ctx);
+  registerPolicyCommands(program, ctx);
   registerDemoCommand(program, ctx);
   return program;
 }

@@ -1,5 +1,6 @@
 import {
   Kafka,
+  Partitioners,
   logLevel,
   type Admin,
   type Consumer,
@@ -46,6 +47,13 @@ const LEVELS: Record<number, keyof KafkaLogger | undefined> = {
   [logLevel.INFO]: 'info',
   [logLevel.DEBUG]: 'debug',
 };
+
+/**
+ * The transaction coordinator answers CONCURRENT_TRANSACTIONS while it still writes the previous
+ * transaction's markers; the producer retries after a short back-off.
+ */
+const RETRIED_QUIETLY =
+  /concurrent operation on the same transaction|coordinator is loading|not the correct coordinator|Limiting retries for the idempotent producer/i;
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -121,9 +129,11 @@ export class KafkaJsClient implements KafkaPort {
       retry: { initialRetryTime: 100, retries: 8 },
       logLevel: log ? logLevel.INFO : logLevel.NOTHING,
       logCreator: () => (entry: LogEntry) => {
-        const method = LEVELS[entry.level];
+        let method = LEVELS[entry.level];
         if (!log || !method) return;
         const { message, ...extra } = entry.log;
+        // Retried by the client within milliseconds: noise at error level, kept at debug.
+        if (RETRIED_QUIETLY.test(String(extra.error ?? message))) method = 'debug';
         log[method]({ kafka: entry.namespace, ...extra }, message);
       },
     });
@@ -241,6 +251,7 @@ export class KafkaJsClient implements KafkaPort {
   async createProducer(options: { idempotent?: boolean } = {}): Promise<Producer> {
     const producer = this.kafka.producer({
       idempotent: options.idempotent ?? true,
+      createPartitioner: Partitioners.DefaultPartitioner,
       maxInFlightRequests: options.idempotent === false ? undefined : 1,
       allowAutoTopicCreation: false,
     });
@@ -293,9 +304,12 @@ class KafkaJsTransactionalPipeline implements TransactionalPipeline {
     if (!this.producer) {
       const producer = this.kafka.producer({
         transactionalId: this.options.transactionalId,
+        createPartitioner: Partitioners.DefaultPartitioner,
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
+        // Back off briefly on CONCURRENT_TRANSACTIONS (the previous commit's markers being written).
+        retry: { initialRetryTime: 10, maxRetryTime: 1000, retries: 15 },
       });
       await producer.connect();
       this.producer = producer;

@@ -1,0 +1,132 @@
+import { RegistrySnapshot, topicsFor, type JsonObject } from '@kyodo/contracts';
+import { factory, toRecordValue } from '@kyodo/contracts/testing';
+import { auditRecordId, outboundEventId, supplyPointHmac, type AuditRecord } from '@kyodo/audit';
+import { compilePolicy, loadPolicy, type CompiledPolicy } from '@kyodo/policy';
+import { Router, type InboundRecord, type OutputRecord } from './router';
+
+const topics = topicsFor('kyodo');
+const policy = compilePolicy(loadPolicy());
+const clock = () => new Date('2026-11-27T06:00:00.000Z');
+const HMAC_KEY = 'router-test-key';
+const registry = factory.registry({
+  enrollments: [{ aggregatorId: 'DR001', supplyPointId: '0300000000000000000001', from: '2026-01-01', to: '2026-12-31' }],
+});
+
+function record(value: Buffer | string | null, key: string | null, sender = 'TD03', offset = '7'): InboundRecord {
+  return {
+    topic: topics.inbox(sender),
+    partition: 1,
+    offset,
+    key: key === null ? null : Buffer.from(key),
+    value: value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(value),
+  };
+}
+
+function route(records: InboundRecord[], withPolicy: CompiledPolicy = policy) {
+  const router = new Router({ policy: withPolicy, topics, hmacKey: HMAC_KEY, clock });
+  const out: OutputRecord[] = [];
+  const stats = router.routeBatch(records, registry, out);
+  const parse = (topic: string) => out.filter((o) => o.topic === topic).map((o) => JSON.parse(o.value) as JsonObject);
+  return { out, stats, parse };
+}
+
+describe('Router', () => {
+  const reading = factory.meterReading({ seed: 11, area: '03', supplyPointId: '0300000000000000000001', retailerId: 'R0001', sender: 'TD03' });
+
+  it('publishes one outbound event and one audit record per recipient, linked by ids', () => {
+    const { out, stats, parse } = route([record(toRecordValue(reading), reading.subject)]);
+    expect(stats).toMatchObject({ inputs: 1, accepted: 1, rejected: 0, deliveries: 2 });
+    const outbound = [...parse(topics.outbox('R0001')), ...parse(topics.outbox('DR001'))];
+    const audits = parse(topics.audit) as unknown as AuditRecord[];
+    expect(outbound).toHaveLength(2);
+    expect(audits).toHaveLength(2);
+    expect(out.filter((o) => o.topic.startsWith('kyodo.out.')).every((o) => o.key === reading.subject)).toBe(true);
+    for (const event of outbound) {
+      const recipient = event.kyodoaudit === auditRecordId({ topic: topics.inbox('TD03'), partition: 1, offset: '7' }, 'R0001') ? 'R0001' : 'DR001';
+      expect(event).toMatchObject({
+        specversion: '1.0',
+        id: outboundEventId(reading.source, reading.id, recipient),
+        source: 'urn:kyodo:gateway',
+        type: reading.type,
+        subject: reading.subject,
+        time: reading.time,
+        datacontenttype: 'application/json',
+        kyodopolicy: policy.version,
+        kyodoorigin: reading.source,
+        kyodooriginid: reading.id,
+      });
+      const audit = audits.find((a) => a.id === event.kyodoaudit)!;
+      expect(audit).toMatchObject({ outcome: 'delivered', recipientId: recipient, outboundId: event.id, time: '2026-11-27T06:00:00.000Z' });
+      expect(audit.purposes.join(' ')).toBe(event.kyodopurpose);
+    }
+    expect(parse(topics.outbox('DR001'))[0].kyodopurpose).toBe('negawatt-trading');
+  });
+
+  it('keeps the supply point out of the audit record except as its keyed HMAC', () => {
+    const { out, parse } = route([record(toRecordValue(reading), reading.subject)]);
+    const audits = out.filter((o) => o.topic === topics.audit);
+    for (const a of audits) {
+      expect(a.value).not.toContain(reading.subject);
+      expect(a.key).toBe(supplyPointHmac(HMAC_KEY, reading.subject));
+    }
+    expect((parse(topics.audit)[0] as unknown as AuditRecord).supplyPointHmac).toBe(supplyPointHmac(HMAC_KEY, reading.subject));
+  });
+
+  it('rejects bad input to the dead-letter topic with its reason, coordinates and original bytes, plus an audit record', () => {
+    const binary = Buffer.from([0xc3, 0x28, 0xff]);
+    const { stats, parse } = route([record('not json', 'k', 'TD03', '1'), record(binary, null, 'TD03', '2')]);
+    expect(stats).toMatchObject({ inputs: 2, accepted: 0, rejected: 2, rejections: { unparseable: 2 } });
+    const [text, bytes] = parse(topics.dlq);
+    expect(text).toMatchObject({ reason: 'unparseable', topic: topics.inbox('TD03'), partition: 1, offset: '1', key: 'k', value: 'not json', valueEncoding: 'utf8' });
+    expect(bytes).toMatchObject({ offset: '2', key: null, valueEncoding: 'base64', value: binary.toString('base64') });
+    const audits = parse(topics.audit) as unknown as AuditRecord[];
+    expect(audits.map((a) => [a.outcome, a.reason, a.id])).toEqual([
+      ['rejected', 'unparseable', text.auditId],
+      ['rejected', 'unparseable', bytes.auditId],
+    ]);
+  });
+
+  it('checks the parties named in the data against the registry', () => {
+    const unknown = factory.meterReading({ seed: 12, area: '03', retailerId: 'R9999', sender: 'TD03' });
+    const { parse } = route([record(toRecordValue(unknown), unknown.subject)]);
+    expect(parse(topics.dlq)[0]).toMatchObject({ reason: 'unknown-party' });
+    const audit = parse(topics.audit)[0] as unknown as AuditRecord;
+    expect(audit).toMatchObject({ inboundSource: unknown.source, inboundId: unknown.id, supplyPointHmac: supplyPointHmac(HMAC_KEY, unknown.subject) });
+  });
+
+  it('turns an unexpected failure into an `internal` rejection and keeps going with the next record', () => {
+    const broken = { ...policy, kinds: {} } as unknown as CompiledPolicy;
+    const { out, stats, parse } = route([record(toRecordValue(reading), reading.subject, 'TD03', '3'), record('{}', 'x', 'TD03', '4')], broken);
+    expect(stats).toMatchObject({ inputs: 2, rejected: 2, rejections: { internal: 1, 'not-cloudevent': 1 } });
+    expect(out.some((o) => o.topic.startsWith('kyodo.out.'))).toBe(false);
+    expect(parse(topics.dlq)[0]).toMatchObject({ reason: 'internal', offset: '3' });
+    expect(String(parse(topics.dlq)[0].message)).toMatch(/internal|TypeError/);
+  });
+
+  it('records a valid event that concerns nobody as `no-recipient`', () => {
+    const lonely = factory.meterReading({ seed: 13, area: '05', retailerId: 'R0001', sender: 'R0001' });
+    const retailersOnly = new RegistrySnapshot({
+      parties: registry.data.parties.filter((p) => p.role === 'retailer'),
+      enrollments: [],
+      consents: [],
+    });
+    const router = new Router({ policy, topics, hmacKey: HMAC_KEY, clock });
+    const out: OutputRecord[] = [];
+    const stats = router.routeBatch([record(toRecordValue(lonely), lonely.subject, 'R0001')], retailersOnly, out);
+    expect(stats).toMatchObject({ inputs: 1, accepted: 1, rejected: 0, deliveries: 0 });
+    expect(out.map((o) => o.topic)).toEqual([topics.audit]);
+    expect(JSON.parse(out[0].value)).toMatchObject({ outcome: 'no-recipient', recipientId: null, inboundId: lonely.id });
+  });
+
+  it('rejects a record that did not come from an inbox', () => {
+    const { stats, parse } = route([{ ...record(toRecordValue(reading), reading.subject), topic: 'elsewhere' }]);
+    expect(stats.rejections).toEqual({ internal: 1 });
+    expect(parse(topics.dlq)[0].message).toMatch(/not an inbox/);
+  });
+
+  it('produces the same ids when the same batch is routed again (a retried transaction)', () => {
+    const a = route([record(toRecordValue(reading), reading.subject)]).out;
+    const b = route([record(toRecordValue(reading), reading.subject)]).out;
+    expect(b).toEqual(a);
+  });
+});

@@ -1,0 +1,200 @@
+import { Controller, Get, Module } from '@nestjs/common';
+import request from 'supertest';
+import { ApiKeyRepository } from '@kyodo/persistence';
+import { startApiTestBed, type ApiTestBed } from './api-harness';
+
+@Controller('test-failure')
+class FailingController {
+  @Get()
+  fail(): never {
+    throw new Error('database password is hunter2 at /srv/kyodo/secret.ts:42');
+  }
+}
+
+@Module({ controllers: [FailingController] })
+class FailingModule {}
+
+// The HTTP API's access rules, error shape and OpenAPI document, on the platform as `kyodo run` builds it.
+describe('HTTP API: access, errors, OpenAPI (real PostgreSQL)', () => {
+  let bed: ApiTestBed;
+  let auditor: string;
+  let admin: string;
+  let revoked: string;
+  const http = () => request(bed.app.getHttpServer());
+
+  beforeAll(async () => {
+    bed = await startApiTestBed([FailingModule]);
+    auditor = await bed.key('auditor');
+    admin = await bed.key('registry-admin');
+    const repository = new ApiKeyRepository(bed.ds);
+    const made = await repository.create('auditor');
+    await repository.revoke(made.id);
+    revoked = made.secret;
+  });
+
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  const SPID = '0300000000000000000001';
+
+  it('refuses /v1/ without a key: 401, WWW-Authenticate: Bearer', async () => {
+    const res = await http().get(`/v1/disclosures?supplyPointId=${SPID}`);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="kyodo"');
+    expect(res.body).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'an API key is required: send Authorization: Bearer <api key>',
+    });
+  });
+
+  it.each([
+    ['an unknown key', () => 'kyodo_not-a-key'],
+    ['a revoked key', () => revoked],
+  ])('refuses %s with 401 invalid_token', async (_label, secret) => {
+    const res = await http().get(`/v1/audit`).set('Authorization', `Bearer ${secret()}`);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="kyodo", error="invalid_token"');
+    expect(res.body.message).toBe('the API key is unknown or revoked');
+  });
+
+  it('refuses another scheme than Bearer', async () => {
+    const res = await http().get('/v1/audit').set('Authorization', `Basic ${auditor}`);
+    expect(res.status).toBe(401);
+  });
+
+  it('refuses a key outside its role with 403', async () => {
+    const asAdmin = await http()
+      .get(`/v1/disclosures?supplyPointId=${SPID}`)
+      .set('Authorization', `Bearer ${admin}`);
+    expect(asAdmin.status).toBe(403);
+    expect(asAdmin.body).toEqual({
+      statusCode: 403,
+      error: 'Forbidden',
+      message: 'an API key with role registry-admin may not use GET /v1/disclosures',
+    });
+    for (const path of ['/v1/registry', '/v1/registry/parties']) {
+      const asAuditor = await http().get(path).set('Authorization', `Bearer ${auditor}`);
+      expect(asAuditor.status).toBe(403);
+    }
+    const audit = await http().get('/v1/audit').set('Authorization', `Bearer ${admin}`);
+    expect(audit.status).toBe(403);
+  });
+
+  it('answers the right role with 200', async () => {
+    const disclosures = await http()
+      .get(`/v1/disclosures?supplyPointId=${SPID}`)
+      .set('Authorization', `Bearer ${auditor}`);
+    expect(disclosures.status).toBe(200);
+    expect(disclosures.body).toEqual({
+      supplyPointId: SPID,
+      from: null,
+      to: null,
+      recipientId: null,
+      items: [],
+    });
+
+    const audit = await http().get('/v1/audit').set('Authorization', `bearer ${auditor}`);
+    expect(audit.status).toBe(200);
+    expect(audit.body).toEqual({ items: [], nextCursor: null });
+
+    const registry = await http().get('/v1/registry').set('Authorization', `Bearer ${admin}`);
+    expect(registry.status).toBe(200);
+    expect(registry.body).toMatchObject({
+      version: '0',
+      parties: {
+        total: 0,
+        byRole: { retailer: 0, tdso: 0, occto: 0, aggregator: 0, 'third-party': 0 },
+        items: [],
+      },
+      enrollments: { total: 0, inForce: 0 },
+      consents: { total: 0, inForce: 0, revoked: 0 },
+    });
+    const parties = await http().get('/v1/registry/parties').set('Authorization', `Bearer ${admin}`);
+    expect(parties.status).toBe(200);
+    expect(parties.body).toEqual([]);
+  });
+
+  it('serves health, metrics and the OpenAPI document without a key', async () => {
+    expect((await http().get('/health/live')).status).toBe(200);
+    expect((await http().get('/metrics')).status).toBe(200);
+    const doc = await http().get('/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(
+      Object.keys(doc.body.paths)
+        .filter((path) => path.startsWith('/v1/'))
+        .sort(),
+    ).toEqual(['/v1/audit', '/v1/disclosures', '/v1/reconciliation', '/v1/registry', '/v1/registry/parties']);
+    expect(doc.body.components.securitySchemes['api-key']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const disclosures = doc.body.paths['/v1/disclosures'].get;
+    expect(disclosures.security).toEqual([{ 'api-key': [] }]);
+    expect(disclosures.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+      'format',
+      'from',
+      'recipientId',
+      'supplyPointId',
+      'to',
+    ]);
+    expect(disclosures.parameters.find((p: { name: string }) => p.name === 'supplyPointId').required).toBe(
+      true,
+    );
+    expect(Object.keys(disclosures.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
+    expect(doc.body.components.schemas.DisclosureReportDto.properties.items.items.$ref).toBe(
+      '#/components/schemas/DisclosureDto',
+    );
+  });
+
+  it('names the offending parameter in a 400', async () => {
+    const get = (query: string) =>
+      http().get(`/v1/disclosures?${query}`).set('Authorization', `Bearer ${auditor}`);
+    const cases: [string, string][] = [
+      [
+        'supplyPointId=1100000000000000000001',
+        'supplyPointId must be 22 digits, the first two an area 01..10',
+      ],
+      [
+        'supplyPointId=030000000000000000001',
+        'supplyPointId must be 22 digits, the first two an area 01..10',
+      ],
+      [`supplyPointId=${SPID}&from=yesterday`, 'from must be an RFC 3339 date-time'],
+      [`supplyPointId=${SPID}&to=2026-11-27T05:00:00`, 'to must be an RFC 3339 date-time'],
+      [`supplyPointId=${SPID}&from=2026-11-28&to=2026-11-27`, 'to must be later than from'],
+      [`supplyPointId=${SPID}&recipientId=td03`, 'recipientId must be a party id'],
+      [`supplyPointId=${SPID}&format=xml`, 'format must be json or csv'],
+      [`supplyPointId=${SPID}&recipient=TD03`, 'recipient is not a parameter of this endpoint'],
+    ];
+    for (const [query, message] of cases) {
+      const res = await get(query);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+      expect(res.body.error).toBe('Bad Request');
+      expect(res.body.message).toContain(message);
+    }
+    const limit = await http().get('/v1/audit?limit=1001').set('Authorization', `Bearer ${auditor}`);
+    expect(limit.status).toBe(400);
+    expect(limit.body.message).toBe('limit must be between 1 and 1000');
+    const cursor = await http()
+      .get('/v1/audit?after=bm90LWEtY3Vyc29y')
+      .set('Authorization', `Bearer ${auditor}`);
+    expect(cursor.status).toBe(400);
+    expect(cursor.body.message).toBe('after must be a nextCursor returned by this endpoint');
+  });
+
+  it('answers an unexpected error with a bare 500: no stack trace, no detail', async () => {
+    const res = await http().get('/test-failure');
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: 'internal server error',
+    });
+    expect(res.text).not.toMatch(/hunter2|secret\.ts|\bat\s/);
+  });
+
+  it('keeps the body of 404s in the same shape', async () => {
+    const res = await http().get('/v1/nothing-here').set('Authorization', `Bearer ${auditor}`);
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /v1/nothing-here' });
+  });
+});

@@ -1,0 +1,278 @@
+import request from 'supertest';
+import { supplyPointHmac, type AuditRecord } from '@kyodo/audit';
+import { delivery, seedAudit, startApiTestBed, type ApiTestBed } from './api-harness';
+
+const SPID = '0300000000000000000001';
+const OTHER = '0300000000000000000002';
+
+// GET /v1/disclosures over audit rows appended as the audit writer appends them.
+describe('GET /v1/disclosures (real PostgreSQL)', () => {
+  let bed: ApiTestBed;
+  let auditor: string;
+  const get = (query: string) =>
+    request(bed.app.getHttpServer())
+      .get(`/v1/disclosures?${query}`)
+      .set('Authorization', `Bearer ${auditor}`);
+
+  let rows: AuditRecord[];
+
+  beforeAll(async () => {
+    bed = await startApiTestBed();
+    auditor = await bed.key('auditor');
+    const hmac = supplyPointHmac(bed.config.auditHmacKey, SPID);
+    rows = [
+      delivery({
+        id: 'a0000000-0000-5000-8000-000000000001',
+        time: '2026-11-27T05:00:01.234Z',
+        supplyPointHmac: hmac,
+        type: 'jp.kyodo.meter-reading.v1',
+        recipientId: 'TD03',
+        recipientRole: 'tdso',
+        purposes: ['td-operations'],
+        fieldsDelivered: ['meterId', 'intervals', 'totalKwh'],
+        fieldsWithheld: ['customer.contractNumber'],
+        policyVersion: '2026-11-01',
+        outboundId: 'b0000000-0000-5000-8000-000000000001',
+      }),
+      // Same instant as the first: ordered by audit id.
+      delivery({
+        id: 'a0000000-0000-5000-8000-000000000002',
+        time: '2026-11-27T05:00:01.234Z',
+        supplyPointHmac: hmac,
+        type: 'jp.kyodo.meter-reading.v1',
+        recipientId: 'R0001',
+        recipientRole: 'retailer',
+        purposes: ['td-operations'],
+        fieldsDelivered: ['meterId', 'intervals', 'totalKwh', 'customer.contractNumber'],
+        fieldsWithheld: [],
+        policyVersion: '2026-11-01',
+        outboundId: 'b0000000-0000-5000-8000-000000000002',
+      }),
+      // Not a delivery: never listed.
+      delivery({
+        id: 'a0000000-0000-5000-8000-000000000003',
+        time: '2026-11-27T06:00:00Z',
+        supplyPointHmac: hmac,
+        outcome: 'rejected',
+        reason: 'unknown-party',
+        recipientId: null,
+        recipientRole: null,
+        purposes: [],
+        fieldsDelivered: [],
+        fieldsWithheld: [],
+        outboundId: null,
+      }),
+      // Another supply point: never listed.
+      delivery({
+        id: 'a0000000-0000-5000-8000-000000000004',
+        time: '2026-11-27T07:00:00Z',
+        supplyPointHmac: supplyPointHmac(bed.config.auditHmacKey, OTHER),
+        recipientId: 'TD03',
+        recipientRole: 'tdso',
+        outboundId: 'b0000000-0000-5000-8000-000000000004',
+      }),
+      // 2026-11-28T16:00Z is 2026-11-29 01:00 in Japan.
+      delivery({
+        id: 'a0000000-0000-5000-8000-000000000005',
+        time: '2026-11-28T16:00:00Z',
+        supplyPointHmac: hmac,
+        type: 'jp.kyodo.negawatt.v1',
+        recipientId: 'DR001',
+        recipientRole: 'aggregator',
+        relations: ['contracted-aggregator'],
+        purposes: ['negawatt-trading'],
+        fieldsDelivered: ['negawatt.baseline', 'negawatt.demandControl'],
+        fieldsWithheld: ['customer.name', 'weird,field "x"'],
+        policyVersion: '2026-11-02',
+        outboundId: 'b0000000-0000-5000-8000-000000000005',
+      }),
+    ];
+    await seedAudit(bed.ds, rows);
+  });
+
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  const expected = {
+    first: {
+      time: '2026-11-27T05:00:01.234Z',
+      recipientId: 'TD03',
+      recipientRole: 'tdso',
+      purposes: ['td-operations'],
+      fieldsDelivered: ['meterId', 'intervals', 'totalKwh'],
+      fieldsWithheld: ['customer.contractNumber'],
+      policyVersion: '2026-11-01',
+      auditId: 'a0000000-0000-5000-8000-000000000001',
+      eventType: 'jp.kyodo.meter-reading.v1',
+      outboundId: 'b0000000-0000-5000-8000-000000000001',
+    },
+    second: {
+      time: '2026-11-27T05:00:01.234Z',
+      recipientId: 'R0001',
+      recipientRole: 'retailer',
+      purposes: ['td-operations'],
+      fieldsDelivered: ['meterId', 'intervals', 'totalKwh', 'customer.contractNumber'],
+      fieldsWithheld: [],
+      policyVersion: '2026-11-01',
+      auditId: 'a0000000-0000-5000-8000-000000000002',
+      eventType: 'jp.kyodo.meter-reading.v1',
+      outboundId: 'b0000000-0000-5000-8000-000000000002',
+    },
+    third: {
+      time: '2026-11-28T16:00:00.000Z',
+      recipientId: 'DR001',
+      recipientRole: 'aggregator',
+      purposes: ['negawatt-trading'],
+      fieldsDelivered: ['negawatt.baseline', 'negawatt.demandControl'],
+      fieldsWithheld: ['customer.name', 'weird,field "x"'],
+      policyVersion: '2026-11-02',
+      auditId: 'a0000000-0000-5000-8000-000000000005',
+      eventType: 'jp.kyodo.negawatt.v1',
+      outboundId: 'b0000000-0000-5000-8000-000000000005',
+    },
+  };
+
+  it('lists every delivery about the supply point as JSON, by time then audit id', async () => {
+    const res = await get(`supplyPointId=${SPID}`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toEqual({
+      supplyPointId: SPID,
+      from: null,
+      to: null,
+      recipientId: null,
+      items: [expected.first, expected.second, expected.third],
+    });
+  });
+
+  it('answers CSV with a header row, lists joined by spaces', async () => {
+    const res = await get(`supplyPointId=${SPID}&format=csv`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.text).toBe(
+      'time,recipientId,recipientRole,purposes,fieldsDelivered,fieldsWithheld,policyVersion,auditId,eventType,outboundId\r\n' +
+        '2026-11-27T05:00:01.234Z,TD03,tdso,td-operations,meterId intervals totalKwh,customer.contractNumber,2026-11-01,' +
+        'a0000000-0000-5000-8000-000000000001,jp.kyodo.meter-reading.v1,b0000000-0000-5000-8000-000000000001\r\n' +
+        '2026-11-27T05:00:01.234Z,R0001,retailer,td-operations,meterId intervals totalKwh customer.contractNumber,,2026-11-01,' +
+        'a0000000-0000-5000-8000-000000000002,jp.kyodo.meter-reading.v1,b0000000-0000-5000-8000-000000000002\r\n' +
+        '2026-11-28T16:00:00.000Z,DR001,aggregator,negawatt-trading,negawatt.baseline negawatt.demandControl,' +
+        '"customer.name weird,field ""x""",2026-11-02,' +
+        'a0000000-0000-5000-8000-000000000005,jp.kyodo.negawatt.v1,b0000000-0000-5000-8000-000000000005\r\n',
+    );
+  });
+
+  it('answers CSV with only the header when nothing was disclosed', async () => {
+    const res = await get(`supplyPointId=0100000000000000000009&format=csv`);
+    expect(res.status).toBe(200);
+    expect(res.text).toBe(
+      'time,recipientId,recipientRole,purposes,fieldsDelivered,fieldsWithheld,policyVersion,auditId,eventType,outboundId\r\n',
+    );
+  });
+
+  it('filters by recipient', async () => {
+    const res = await get(`supplyPointId=${SPID}&recipientId=TD03`);
+    expect(res.body.recipientId).toBe('TD03');
+    expect(res.body.items).toEqual([expected.first]);
+    expect((await get(`supplyPointId=${SPID}&recipientId=OCCTO`)).body.items).toEqual([]);
+  });
+
+  it('filters by instants: from inclusive, to exclusive', async () => {
+    const exact = await get(
+      `supplyPointId=${SPID}&from=2026-11-27T05:00:01.234Z&to=2026-11-27T05:00:01.235Z`,
+    );
+    expect(exact.body.items).toEqual([expected.first, expected.second]);
+    expect(exact.body.from).toBe('2026-11-27T05:00:01.234Z');
+    expect(exact.body.to).toBe('2026-11-27T05:00:01.235Z');
+    const before = await get(`supplyPointId=${SPID}&to=2026-11-27T05:00:01.234Z`);
+    expect(before.body.items).toEqual([]);
+    const offset = await get(`supplyPointId=${SPID}&from=${encodeURIComponent('2026-11-29T00:59:59+09:00')}`);
+    expect(offset.body.items).toEqual([expected.third]);
+  });
+
+  it('takes dates as whole days in Japan', async () => {
+    // 2026-11-28 in Japan is [2026-11-27T15:00Z, 2026-11-28T15:00Z): the third delivery falls on the 29th there.
+    const upTo28 = await get(`supplyPointId=${SPID}&to=2026-11-28`);
+    expect(upTo28.body.to).toBe('2026-11-28T15:00:00.000Z');
+    expect(upTo28.body.items).toEqual([expected.first, expected.second]);
+    const the29th = await get(`supplyPointId=${SPID}&from=2026-11-29&to=2026-11-29`);
+    expect(the29th.body.from).toBe('2026-11-28T15:00:00.000Z');
+    expect(the29th.body.items).toEqual([expected.third]);
+    const the27th = await get(`supplyPointId=${SPID}&from=2026-11-27&to=2026-11-27&recipientId=R0001`);
+    expect(the27th.body.items).toEqual([expected.second]);
+  });
+});
+
+describe('GET /v1/audit keyset paging (real PostgreSQL)', () => {
+  let bed: ApiTestBed;
+  let auditor: string;
+  const ids: string[] = [];
+  let inOrder: string[] = [];
+  const get = (query: string) =>
+    request(bed.app.getHttpServer()).get(`/v1/audit?${query}`).set('Authorization', `Bearer ${auditor}`);
+
+  beforeAll(async () => {
+    bed = await startApiTestBed();
+    auditor = await bed.key('auditor');
+    // 250 rows, three to an instant, ids not in time order, two recipients.
+    const records: AuditRecord[] = [];
+    for (let i = 0; i < 250; i++) {
+      const id = `c0000000-0000-5000-8000-${String((i * 7919) % 1000).padStart(12, '0')}`;
+      records.push(
+        delivery({
+          id,
+          time: new Date(Date.UTC(2026, 10, 27, 0, 0, Math.floor(i / 3))).toISOString(),
+          recipientId: i % 2 === 0 ? 'TD03' : 'R0001',
+          recipientRole: i % 2 === 0 ? 'tdso' : 'retailer',
+          inboundOffset: String(i),
+          outboundId: `d0000000-0000-5000-8000-${String(i).padStart(12, '0')}`,
+        }),
+      );
+      ids.push(id);
+    }
+    await seedAudit(bed.ds, records);
+    inOrder = [...records]
+      .sort((a, b) => a.time.localeCompare(b.time) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((r) => r.id);
+  });
+
+  afterAll(async () => {
+    await bed?.close();
+  });
+
+  async function walk(query: string, limit: number): Promise<{ ids: string[]; pages: number }> {
+    const seen: string[] = [];
+    let pages = 0;
+    let cursor: string | null = null;
+    do {
+      const res = await get(`${query}&limit=${limit}${cursor ? `&after=${encodeURIComponent(cursor)}` : ''}`);
+      expect(res.status).toBe(200);
+      const body = res.body as { items: AuditRecord[]; nextCursor: string | null };
+      expect(body.items.length).toBeLessThanOrEqual(limit);
+      seen.push(...body.items.map((r) => r.id));
+      cursor = body.nextCursor;
+      pages += 1;
+    } while (cursor !== null && pages < 1000);
+    return { ids: seen, pages };
+  }
+
+  it('visits every row exactly once, in (time, id) order', async () => {
+    const { ids: seen, pages } = await walk('', 7);
+    expect(pages).toBe(Math.ceil(250 / 7));
+    expect(seen).toHaveLength(250);
+    expect(new Set(seen).size).toBe(250);
+    expect([...seen].sort()).toEqual([...ids].sort());
+    expect(seen).toEqual(inOrder);
+  });
+
+  it('pages the same way with filters, and defaults to 100 a page', async () => {
+    const tdso = await walk('recipientId=TD03', 11);
+    expect(tdso.ids).toHaveLength(125);
+    expect(new Set(tdso.ids).size).toBe(125);
+    const first = await get('');
+    expect(first.body.items).toHaveLength(100);
+    expect(typeof first.body.nextCursor).toBe('string');
+    const window = await walk('from=2026-11-27T00:00:10Z&to=2026-11-27T00:00:20Z', 4);
+    expect(window.ids).toHaveLength(30);
+  });
+});

@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { topicsFor, type RegistryData } from '@kyodo/contracts';
+import { factory, toRecordValue } from '@kyodo/contracts/testing';
+import { REPO_ROOT } from '../support/environment';
+import { collect, createTestDatabase, testConfig, testKafka, waitFor } from '../support/harness';
+import { importRegistry } from '../support/kyodo';
+
+// `kyodo run` as an operator runs it: a separate process stopped with SIGTERM. It must finish the batch
+// in flight, commit and exit 0; a restarted process then finishes the rest, and nothing is lost or doubled.
+
+const REGISTRY: RegistryData = {
+  parties: [
+    { id: 'R0001', role: 'retailer', name: 'Clean Venture 21' },
+    { id: 'TD03', role: 'tdso', area: '03', name: 'Tokyo T&D' },
+  ],
+  enrollments: [],
+  consents: [],
+};
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly output: string[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function run(env: NodeJS.ProcessEnv): Running {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'kyodo.js'), 'run'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.on('exit', (code, signal) => done({ code, signal })),
+  );
+  return { child, output, exited };
+}
+
+describe('kyodo run: graceful stop (separate process, real broker and database)', () => {
+  const kafka = testKafka();
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+
+  afterAll(async () => {
+    await kafka.close();
+    await db?.drop();
+  });
+
+  it('on SIGTERM finishes and commits its batch, exits 0, and a restart delivers the rest exactly once', async () => {
+    db = await createTestDatabase();
+    const config = testConfig({ databaseUrl: db.url });
+    await importRegistry(config, kafka, REGISTRY);
+    const topics = topicsFor(config.topicPrefix);
+    const env = {
+      ...process.env,
+      KAFKA_BROKERS: config.kafkaBrokers.join(','),
+      DATABASE_URL: db.url,
+      KYODO_TOPIC_PREFIX: config.topicPrefix,
+      KYODO_HTTP_PORT: '0',
+      KYODO_INSTANCE_ID: 'graceful-stop',
+      KYODO_AUDIT_HMAC_KEY: config.auditHmacKey,
+    };
+    const outbox = await collect(kafka, [topics.outbox('R0001')]);
+    try {
+      const first = run(env);
+      await waitFor(() => first.output.join('').includes('gateway consuming'), { what: 'the gateway to start', timeoutMs: 60_000 });
+
+      const N = 2000;
+      const readings = Array.from({ length: N }, (_, i) =>
+        factory.meterReading({ seed: i + 1, area: '03', supplyPointId: `03${String(i % 50).padStart(20, '0')}`, retailerId: 'R0001', sender: 'TD03' }),
+      );
+      const producer = await kafka.createProducer();
+      await producer.send(readings.map((e) => ({ topic: topics.inbox('TD03'), key: e.subject, value: toRecordValue(e) })));
+      await producer.disconnect();
+
+      // Stop while it is working through the backlog.
+      await waitFor(() => outbox.records.length > 0, { what: 'the first deliveries' });
+      first.child.kill('SIGTERM');
+      const exit = await first.exited;
+      expect(exit).toEqual({ code: 0, signal: null });
+      const log = first.output.join('');
+      expect(log).toContain('gateway stopping');
+      expect(log).toContain('stopped cleanly');
+
+      const second = run(env);
+      try {
+        await waitFor(() => outbox.records.length >= N, { what: `${N} deliveries`, timeoutMs: 90_000 });
+      } finally {
+        second.child.kill('SIGTERM');
+        expect(await second.exited).toEqual({ code: 0, signal: null });
+      }
+      const ids = outbox.records.map((r) => (JSON.parse(r.value!.toString('utf8')) as { kyodooriginid: string }).kyodooriginid);
+      expect(new Set(ids).size).toBe(N);
+      expect(ids).toHaveLength(N);
+    } finally {
+      await outbox.stop();
+    }
+  });
+});
