@@ -16,7 +16,14 @@ export default tseslint.config(
   },
   {
     // The pure core never reaches for a framework, a broker client or a database driver.
-    files: ['libs/contracts/**', 'libs/policy/**', 'libs/audit/**', 'libs/config/**', 'libs/routing/**', 'libs/registry/**'],
+    files: [
+      'libs/contracts/**',
+      'libs/policy/**',
+      'libs/audit/**',
+      'libs/config/**',
+      'libs/routing/**',
+      'libs/registry/**',
+    ],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['@nestjs/*', 'kafkajs', 'typeorm', 'pg'] }],
     },

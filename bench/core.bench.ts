@@ -41,8 +41,20 @@ const registry = new RegistrySnapshot({
 
 // 1,000 distinct supply points, 48 half-hour intervals each (about 2.8 KB a record).
 const records: InboundRecord[] = Array.from({ length: 1000 }, (_, i) => {
-  const event = factory.meterReading({ seed: i + 1, area: '03', supplyPointId: `03${String(i).padStart(20, '0')}`, retailerId: 'R0001', sender: 'TD03' });
-  return { topic: topics.inbox('TD03'), partition: 0, offset: String(i), key: Buffer.from(event.subject), value: toRecordValue(event) };
+  const event = factory.meterReading({
+    seed: i + 1,
+    area: '03',
+    supplyPointId: `03${String(i).padStart(20, '0')}`,
+    retailerId: 'R0001',
+    sender: 'TD03',
+  });
+  return {
+    topic: topics.inbox('TD03'),
+    partition: 0,
+    offset: String(i),
+    key: Buffer.from(event.subject),
+    value: toRecordValue(event),
+  };
 });
 const bytes = records.reduce((n, r) => n + (r.value?.length ?? 0), 0) / records.length;
 
@@ -50,7 +62,7 @@ function measure(name: string, run: (batch: InboundRecord[], out: OutputRecord[]
   const out: OutputRecord[] = [];
   const batches: InboundRecord[][] = [];
   for (let i = 0; i < records.length; i += BATCH) batches.push(records.slice(i, i + BATCH));
-  for (let w = 0; w < 5_000 / BATCH; w += 1) run(batches[w % batches.length], (out.length = 0, out)); // warm-up
+  for (let w = 0; w < 5_000 / BATCH; w += 1) run(batches[w % batches.length], ((out.length = 0), out)); // warm-up
   const started = process.hrtime.bigint();
   let done = 0;
   let outputs = 0;
@@ -62,21 +74,29 @@ function measure(name: string, run: (batch: InboundRecord[], out: OutputRecord[]
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const rate = done / seconds;
-  console.log(`${name.padEnd(34)} ${Math.round(rate).toLocaleString('en').padStart(9)} events/s  ${(1e6 / rate).toFixed(1).padStart(6)} µs/event  ${(outputs / done).toFixed(1)} outputs/event`);
+  console.log(
+    `${name.padEnd(34)} ${Math.round(rate).toLocaleString('en').padStart(9)} events/s  ${(1e6 / rate).toFixed(1).padStart(6)} µs/event  ${(outputs / done).toFixed(1)} outputs/event`,
+  );
   return rate;
 }
 
 const router = new Router({ policy: compilePolicy(loadPolicy()), topics, hmacKey: 'bench-key' });
-console.log(`Pure core, one thread: ${N.toLocaleString('en')} meter readings of ${Math.round(bytes)} bytes, fan-out ${FAN_OUT}, batches of ${BATCH}`);
+console.log(
+  `Pure core, one thread: ${N.toLocaleString('en')} meter readings of ${Math.round(bytes)} bytes, fan-out ${FAN_OUT}, batches of ${BATCH}`,
+);
 const baseline = measure('baseline: parse + 3x stringify', (batch, out) => {
   for (const r of batch) {
     const event = JSON.parse(r.value!.toString('utf8')) as { subject: string };
-    for (let k = 0; k < FAN_OUT; k += 1) out.push({ topic: 'out', key: event.subject, value: JSON.stringify(event) });
+    for (let k = 0; k < FAN_OUT; k += 1)
+      out.push({ topic: 'out', key: event.subject, value: JSON.stringify(event) });
   }
 });
 const core = measure('kyodo core: validate+route+audit', (batch, out) => {
   const stats = router.routeBatch(batch, registry, out);
-  if (stats.deliveries !== batch.length * FAN_OUT) throw new Error(`expected ${FAN_OUT} deliveries per event, got ${stats.deliveries / batch.length}`);
+  if (stats.deliveries !== batch.length * FAN_OUT)
+    throw new Error(`expected ${FAN_OUT} deliveries per event, got ${stats.deliveries / batch.length}`);
 });
-console.log(`core / baseline: ${(core / baseline).toFixed(2)}   target: >= 40,000 events/s on one core → ${core >= 40_000 ? 'met' : 'NOT met'}`);
+console.log(
+  `core / baseline: ${(core / baseline).toFixed(2)}   target: >= 40,000 events/s on one core → ${core >= 40_000 ? 'met' : 'NOT met'}`,
+);
 console.log(`RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MiB`);

@@ -1,7 +1,27 @@
 import { Controller, Get, Module } from '@nestjs/common';
-import request from 'supertest';
 import { ApiKeyRepository } from '@kyodo/persistence';
-import { startApiTestBed, type ApiTestBed } from './api-harness';
+import { bearer, json, startApiTestBed, type ApiTestBed } from './api-harness';
+
+interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+}
+
+interface OpenApiOperation {
+  security: unknown;
+  parameters: { name: string; required?: boolean }[];
+  responses: Record<string, unknown>;
+}
+
+interface OpenApiDoc {
+  openapi: string;
+  paths: Record<string, { get: OpenApiOperation }>;
+  components: {
+    securitySchemes: Record<string, unknown>;
+    schemas: Record<string, { properties: Record<string, { items?: { $ref?: string } }> }>;
+  };
+}
 
 @Controller('test-failure')
 class FailingController {
@@ -20,12 +40,11 @@ describe('HTTP API: access, errors, OpenAPI (real PostgreSQL)', () => {
   let auditor: string;
   let admin: string;
   let revoked: string;
-  const http = () => request(bed.app.getHttpServer());
 
   beforeAll(async () => {
     bed = await startApiTestBed([FailingModule]);
-    auditor = await bed.key('auditor');
-    admin = await bed.key('registry-admin');
+    auditor = bearer(await bed.key('auditor'));
+    admin = bearer(await bed.key('registry-admin'));
     const repository = new ApiKeyRepository(bed.ds);
     const made = await repository.create('auditor');
     await repository.revoke(made.id);
@@ -39,7 +58,7 @@ describe('HTTP API: access, errors, OpenAPI (real PostgreSQL)', () => {
   const SPID = '0300000000000000000001';
 
   it('refuses /v1/ without a key: 401, WWW-Authenticate: Bearer', async () => {
-    const res = await http().get(`/v1/disclosures?supplyPointId=${SPID}`);
+    const res = await bed.get(`/v1/disclosures?supplyPointId=${SPID}`);
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer realm="kyodo"');
     expect(res.body).toEqual({
@@ -53,21 +72,19 @@ describe('HTTP API: access, errors, OpenAPI (real PostgreSQL)', () => {
     ['an unknown key', () => 'kyodo_not-a-key'],
     ['a revoked key', () => revoked],
   ])('refuses %s with 401 invalid_token', async (_label, secret) => {
-    const res = await http().get(`/v1/audit`).set('Authorization', `Bearer ${secret()}`);
+    const res = await bed.get('/v1/audit', bearer(secret()));
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer realm="kyodo", error="invalid_token"');
-    expect(res.body.message).toBe('the API key is unknown or revoked');
+    expect(json<ErrorBody>(res).message).toBe('the API key is unknown or revoked');
   });
 
   it('refuses another scheme than Bearer', async () => {
-    const res = await http().get('/v1/audit').set('Authorization', `Basic ${auditor}`);
+    const res = await bed.get('/v1/audit', auditor.replace(/^Bearer/, 'Basic'));
     expect(res.status).toBe(401);
   });
 
   it('refuses a key outside its role with 403', async () => {
-    const asAdmin = await http()
-      .get(`/v1/disclosures?supplyPointId=${SPID}`)
-      .set('Authorization', `Bearer ${admin}`);
+    const asAdmin = await bed.get(`/v1/disclosures?supplyPointId=${SPID}`, admin);
     expect(asAdmin.status).toBe(403);
     expect(asAdmin.body).toEqual({
       statusCode: 403,
@@ -75,17 +92,14 @@ describe('HTTP API: access, errors, OpenAPI (real PostgreSQL)', () => {
       message: 'an API key with role registry-admin may not use GET /v1/disclosures',
     });
     for (const path of ['/v1/registry', '/v1/registry/parties']) {
-      const asAuditor = await http().get(path).set('Authorization', `Bearer ${auditor}`);
-      expect(asAuditor.status).toBe(403);
+      expect((await bed.get(path, auditor)).status).toBe(403);
     }
-    const audit = await http().get('/v1/audit').set('Authorization', `Bearer ${admin}`);
-    expect(audit.status).toBe(403);
+    expect((await bed.get('/v1/audit', admin)).status).toBe(403);
+    expect((await bed.get('/v1/reconciliation', admin)).status).toBe(403);
   });
 
   it('answers the right role with 200', async () => {
-    const disclosures = await http()
-      .get(`/v1/disclosures?supplyPointId=${SPID}`)
-      .set('Authorization', `Bearer ${auditor}`);
+    const disclosures = await bed.get(`/v1/disclosures?supplyPointId=${SPID}`, auditor);
     expect(disclosures.status).toBe(200);
     expect(disclosures.body).toEqual({
       supplyPointId: SPID,
@@ -95,11 +109,11 @@ describe('HTTP API: access, errors, OpenAPI (real PostgreSQL)', () => {
       items: [],
     });
 
-    const audit = await http().get('/v1/audit').set('Authorization', `bearer ${auditor}`);
+    const audit = await bed.get('/v1/audit', auditor.replace(/^Bearer/, 'bearer'));
     expect(audit.status).toBe(200);
     expect(audit.body).toEqual({ items: [], nextCursor: null });
 
-    const registry = await http().get('/v1/registry').set('Authorization', `Bearer ${admin}`);
+    const registry = await bed.get('/v1/registry', admin);
     expect(registry.status).toBe(200);
     expect(registry.body).toMatchObject({
       version: '0',
@@ -111,44 +125,41 @@ describe('HTTP API: access, errors, OpenAPI (real PostgreSQL)', () => {
       enrollments: { total: 0, inForce: 0 },
       consents: { total: 0, inForce: 0, revoked: 0 },
     });
-    const parties = await http().get('/v1/registry/parties').set('Authorization', `Bearer ${admin}`);
+    const parties = await bed.get('/v1/registry/parties', admin);
     expect(parties.status).toBe(200);
     expect(parties.body).toEqual([]);
   });
 
   it('serves health, metrics and the OpenAPI document without a key', async () => {
-    expect((await http().get('/health/live')).status).toBe(200);
-    expect((await http().get('/metrics')).status).toBe(200);
-    const doc = await http().get('/openapi.json');
-    expect(doc.status).toBe(200);
-    expect(doc.body.openapi).toMatch(/^3\./);
+    expect((await bed.get('/health/live')).status).toBe(200);
+    expect((await bed.get('/metrics')).status).toBe(200);
+    const res = await bed.get('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = json<OpenApiDoc>(res);
+    expect(doc.openapi).toMatch(/^3\./);
     expect(
-      Object.keys(doc.body.paths)
+      Object.keys(doc.paths)
         .filter((path) => path.startsWith('/v1/'))
         .sort(),
     ).toEqual(['/v1/audit', '/v1/disclosures', '/v1/reconciliation', '/v1/registry', '/v1/registry/parties']);
-    expect(doc.body.components.securitySchemes['api-key']).toMatchObject({ type: 'http', scheme: 'bearer' });
-    const disclosures = doc.body.paths['/v1/disclosures'].get;
+    expect(doc.components.securitySchemes['api-key']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const disclosures = doc.paths['/v1/disclosures'].get;
     expect(disclosures.security).toEqual([{ 'api-key': [] }]);
-    expect(disclosures.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+    expect(disclosures.parameters.map((p) => p.name).sort()).toEqual([
       'format',
       'from',
       'recipientId',
       'supplyPointId',
       'to',
     ]);
-    expect(disclosures.parameters.find((p: { name: string }) => p.name === 'supplyPointId').required).toBe(
-      true,
-    );
+    expect(disclosures.parameters.find((p) => p.name === 'supplyPointId')?.required).toBe(true);
     expect(Object.keys(disclosures.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
-    expect(doc.body.components.schemas.DisclosureReportDto.properties.items.items.$ref).toBe(
+    expect(doc.components.schemas.DisclosureReportDto.properties.items.items?.$ref).toBe(
       '#/components/schemas/DisclosureDto',
     );
   });
 
   it('names the offending parameter in a 400', async () => {
-    const get = (query: string) =>
-      http().get(`/v1/disclosures?${query}`).set('Authorization', `Bearer ${auditor}`);
     const cases: [string, string][] = [
       [
         'supplyPointId=1100000000000000000001',
@@ -166,23 +177,21 @@ describe('HTTP API: access, errors, OpenAPI (real PostgreSQL)', () => {
       [`supplyPointId=${SPID}&recipient=TD03`, 'recipient is not a parameter of this endpoint'],
     ];
     for (const [query, message] of cases) {
-      const res = await get(query);
+      const res = await bed.get(`/v1/disclosures?${query}`, auditor);
       expect({ query, status: res.status }).toEqual({ query, status: 400 });
-      expect(res.body.error).toBe('Bad Request');
-      expect(res.body.message).toContain(message);
+      expect(json<ErrorBody>(res).error).toBe('Bad Request');
+      expect(json<ErrorBody>(res).message).toContain(message);
     }
-    const limit = await http().get('/v1/audit?limit=1001').set('Authorization', `Bearer ${auditor}`);
+    const limit = await bed.get('/v1/audit?limit=1001', auditor);
     expect(limit.status).toBe(400);
-    expect(limit.body.message).toBe('limit must be between 1 and 1000');
-    const cursor = await http()
-      .get('/v1/audit?after=bm90LWEtY3Vyc29y')
-      .set('Authorization', `Bearer ${auditor}`);
+    expect(json<ErrorBody>(limit).message).toBe('limit must be between 1 and 1000');
+    const cursor = await bed.get('/v1/audit?after=bm90LWEtY3Vyc29y', auditor);
     expect(cursor.status).toBe(400);
-    expect(cursor.body.message).toBe('after must be a nextCursor returned by this endpoint');
+    expect(json<ErrorBody>(cursor).message).toBe('after must be a nextCursor returned by this endpoint');
   });
 
   it('answers an unexpected error with a bare 500: no stack trace, no detail', async () => {
-    const res = await http().get('/test-failure');
+    const res = await bed.get('/test-failure');
     expect(res.status).toBe(500);
     expect(res.body).toEqual({
       statusCode: 500,
@@ -193,7 +202,7 @@ describe('HTTP API: access, errors, OpenAPI (real PostgreSQL)', () => {
   });
 
   it('keeps the body of 404s in the same shape', async () => {
-    const res = await http().get('/v1/nothing-here').set('Authorization', `Bearer ${auditor}`);
+    const res = await bed.get('/v1/nothing-here', auditor);
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /v1/nothing-here' });
   });

@@ -1,4 +1,6 @@
+import type { Server } from 'node:http';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { type AuditRecord, type ChainInput } from '@kyodo/audit';
 import type { KyodoConfig } from '@kyodo/config';
@@ -9,10 +11,20 @@ import { auditRecordFixture } from '../../libs/audit/src/testing';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { createTestDatabase, testConfig } from '../support/harness';
 
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly text: string;
+  /** Parsed JSON; cast to what the test expects. */
+  readonly body: unknown;
+}
+
 export interface ApiTestBed {
   readonly config: KyodoConfig;
   readonly app: INestApplication;
   readonly ds: DataSource;
+  /** GET `path` with this Authorization header (none when omitted). */
+  get(path: string, authorization?: string): Promise<ApiResponse>;
   /** A fresh active key of this role. */
   key(role: ApiKeyRole): Promise<string>;
   close(): Promise<void>;
@@ -29,10 +41,21 @@ export async function startApiTestBed(extra: (Type | DynamicModule)[] = []): Pro
   });
   const ds = createDataSource(db.url, { poolSize: 2 });
   await ds.initialize();
+  const server = app.getHttpServer() as Server;
   return {
     config,
     app,
     ds,
+    get: async (path, authorization) => {
+      const req = request(server).get(path);
+      const res = authorization === undefined ? await req : await req.set('Authorization', authorization);
+      return {
+        status: res.status,
+        headers: res.headers as Record<string, string | undefined>,
+        text: res.text,
+        body: res.body as unknown,
+      };
+    },
     key: async (role) => (await new ApiKeyRepository(ds).create(role)).secret,
     close: async () => {
       await app.close();
@@ -60,4 +83,13 @@ export async function seedAudit(
 
 export function delivery(overrides: Partial<AuditRecord>): AuditRecord {
   return auditRecordFixture({ outcome: 'delivered', reason: null, ...overrides });
+}
+
+export function bearer(secret: string): string {
+  return `Bearer ${secret}`;
+}
+
+/** The JSON body of a response, as the test expects it to be shaped. */
+export function json<T>(res: ApiResponse): T {
+  return res.body as T;
 }

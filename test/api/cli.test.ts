@@ -1,10 +1,9 @@
-import request from 'supertest';
 import { supplyPointHmac, type AuditRecord } from '@kyodo/audit';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../apps/cli/src/apikey.command';
 import { verifyAuditTrail } from '../../apps/cli/src/audit.command';
 import { CliContext } from '../../apps/cli/src/context';
 import { showDisclosures } from '../../apps/cli/src/disclosures.command';
-import { delivery, seedAudit, startApiTestBed, type ApiTestBed } from './api-harness';
+import { bearer, delivery, json, seedAudit, startApiTestBed, type ApiTestBed } from './api-harness';
 
 const SPID = '0300000000000000000001';
 
@@ -41,8 +40,7 @@ describe('kyodo apikey / audit verify / disclosures (real PostgreSQL)', () => {
     const keyId = /Created API key (\S+) "quarterly audit" \(role auditor/.exec(progress[0])?.[1];
     expect(keyId).toBeDefined();
 
-    const http = () =>
-      request(bed.app.getHttpServer()).get('/v1/audit').set('Authorization', `Bearer ${secret}`);
+    const http = () => bed.get('/v1/audit', bearer(secret));
     expect((await http()).status).toBe(200);
 
     out = [];
@@ -116,11 +114,12 @@ describe('kyodo apikey / audit verify / disclosures (real PostgreSQL)', () => {
 
       out = [];
       expect(await showDisclosures(ctx, SPID, { format: 'json', from: '2026-11-27T05:00:00.001Z' })).toBe(0);
-      const api = await request(bed.app.getHttpServer())
-        .get(`/v1/disclosures?supplyPointId=${SPID}&from=2026-11-27T05:00:00.001Z`)
-        .set('Authorization', `Bearer ${await bed.key('auditor')}`);
+      const api = await bed.get(
+        `/v1/disclosures?supplyPointId=${SPID}&from=2026-11-27T05:00:00.001Z`,
+        bearer(await bed.key('auditor')),
+      );
       expect(JSON.parse(out.join('\n'))).toEqual(api.body);
-      expect(api.body.items).toHaveLength(1);
+      expect(json<{ items: unknown[] }>(api).items).toHaveLength(1);
 
       out = [];
       expect(await showDisclosures(ctx, '0100000000000000000001', { to: '2026-11-01' })).toBe(0);

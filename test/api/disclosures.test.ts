@@ -1,6 +1,7 @@
-import request from 'supertest';
 import { supplyPointHmac, type AuditRecord } from '@kyodo/audit';
-import { delivery, seedAudit, startApiTestBed, type ApiTestBed } from './api-harness';
+import type { AuditPage } from '@kyodo/persistence';
+import type { DisclosureReport } from '../../apps/api/src/disclosures/disclosures.service';
+import { bearer, delivery, json, seedAudit, startApiTestBed, type ApiTestBed } from './api-harness';
 
 const SPID = '0300000000000000000001';
 const OTHER = '0300000000000000000002';
@@ -9,10 +10,8 @@ const OTHER = '0300000000000000000002';
 describe('GET /v1/disclosures (real PostgreSQL)', () => {
   let bed: ApiTestBed;
   let auditor: string;
-  const get = (query: string) =>
-    request(bed.app.getHttpServer())
-      .get(`/v1/disclosures?${query}`)
-      .set('Authorization', `Bearer ${auditor}`);
+  const get = (query: string) => bed.get(`/v1/disclosures?${query}`, bearer(auditor));
+  const report = async (query: string) => json<DisclosureReport>(await get(query));
 
   let rows: AuditRecord[];
 
@@ -171,35 +170,37 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
   });
 
   it('filters by recipient', async () => {
-    const res = await get(`supplyPointId=${SPID}&recipientId=TD03`);
-    expect(res.body.recipientId).toBe('TD03');
-    expect(res.body.items).toEqual([expected.first]);
-    expect((await get(`supplyPointId=${SPID}&recipientId=OCCTO`)).body.items).toEqual([]);
+    const toTd03 = await report(`supplyPointId=${SPID}&recipientId=TD03`);
+    expect(toTd03.recipientId).toBe('TD03');
+    expect(toTd03.items).toEqual([expected.first]);
+    expect((await report(`supplyPointId=${SPID}&recipientId=OCCTO`)).items).toEqual([]);
   });
 
   it('filters by instants: from inclusive, to exclusive', async () => {
-    const exact = await get(
+    const exact = await report(
       `supplyPointId=${SPID}&from=2026-11-27T05:00:01.234Z&to=2026-11-27T05:00:01.235Z`,
     );
-    expect(exact.body.items).toEqual([expected.first, expected.second]);
-    expect(exact.body.from).toBe('2026-11-27T05:00:01.234Z');
-    expect(exact.body.to).toBe('2026-11-27T05:00:01.235Z');
-    const before = await get(`supplyPointId=${SPID}&to=2026-11-27T05:00:01.234Z`);
-    expect(before.body.items).toEqual([]);
-    const offset = await get(`supplyPointId=${SPID}&from=${encodeURIComponent('2026-11-29T00:59:59+09:00')}`);
-    expect(offset.body.items).toEqual([expected.third]);
+    expect(exact.items).toEqual([expected.first, expected.second]);
+    expect(exact.from).toBe('2026-11-27T05:00:01.234Z');
+    expect(exact.to).toBe('2026-11-27T05:00:01.235Z');
+    const before = await report(`supplyPointId=${SPID}&to=2026-11-27T05:00:01.234Z`);
+    expect(before.items).toEqual([]);
+    const offset = await report(
+      `supplyPointId=${SPID}&from=${encodeURIComponent('2026-11-29T00:59:59+09:00')}`,
+    );
+    expect(offset.items).toEqual([expected.third]);
   });
 
   it('takes dates as whole days in Japan', async () => {
     // 2026-11-28 in Japan is [2026-11-27T15:00Z, 2026-11-28T15:00Z): the third delivery falls on the 29th there.
-    const upTo28 = await get(`supplyPointId=${SPID}&to=2026-11-28`);
-    expect(upTo28.body.to).toBe('2026-11-28T15:00:00.000Z');
-    expect(upTo28.body.items).toEqual([expected.first, expected.second]);
-    const the29th = await get(`supplyPointId=${SPID}&from=2026-11-29&to=2026-11-29`);
-    expect(the29th.body.from).toBe('2026-11-28T15:00:00.000Z');
-    expect(the29th.body.items).toEqual([expected.third]);
-    const the27th = await get(`supplyPointId=${SPID}&from=2026-11-27&to=2026-11-27&recipientId=R0001`);
-    expect(the27th.body.items).toEqual([expected.second]);
+    const upTo28 = await report(`supplyPointId=${SPID}&to=2026-11-28`);
+    expect(upTo28.to).toBe('2026-11-28T15:00:00.000Z');
+    expect(upTo28.items).toEqual([expected.first, expected.second]);
+    const the29th = await report(`supplyPointId=${SPID}&from=2026-11-29&to=2026-11-29`);
+    expect(the29th.from).toBe('2026-11-28T15:00:00.000Z');
+    expect(the29th.items).toEqual([expected.third]);
+    const the27th = await report(`supplyPointId=${SPID}&from=2026-11-27&to=2026-11-27&recipientId=R0001`);
+    expect(the27th.items).toEqual([expected.second]);
   });
 });
 
@@ -208,8 +209,7 @@ describe('GET /v1/audit keyset paging (real PostgreSQL)', () => {
   let auditor: string;
   const ids: string[] = [];
   let inOrder: string[] = [];
-  const get = (query: string) =>
-    request(bed.app.getHttpServer()).get(`/v1/audit?${query}`).set('Authorization', `Bearer ${auditor}`);
+  const get = (query: string) => bed.get(`/v1/audit?${query}`, bearer(auditor));
 
   beforeAll(async () => {
     bed = await startApiTestBed();
@@ -247,7 +247,7 @@ describe('GET /v1/audit keyset paging (real PostgreSQL)', () => {
     do {
       const res = await get(`${query}&limit=${limit}${cursor ? `&after=${encodeURIComponent(cursor)}` : ''}`);
       expect(res.status).toBe(200);
-      const body = res.body as { items: AuditRecord[]; nextCursor: string | null };
+      const body = json<AuditPage>(res);
       expect(body.items.length).toBeLessThanOrEqual(limit);
       seen.push(...body.items.map((r) => r.id));
       cursor = body.nextCursor;
@@ -269,9 +269,9 @@ describe('GET /v1/audit keyset paging (real PostgreSQL)', () => {
     const tdso = await walk('recipientId=TD03', 11);
     expect(tdso.ids).toHaveLength(125);
     expect(new Set(tdso.ids).size).toBe(125);
-    const first = await get('');
-    expect(first.body.items).toHaveLength(100);
-    expect(typeof first.body.nextCursor).toBe('string');
+    const first = json<AuditPage>(await get(''));
+    expect(first.items).toHaveLength(100);
+    expect(typeof first.nextCursor).toBe('string');
     const window = await walk('from=2026-11-27T00:00:10Z&to=2026-11-27T00:00:20Z', 4);
     expect(window.ids).toHaveLength(30);
   });

@@ -1,4 +1,3 @@
-import request from 'supertest';
 import type { AuditRecord } from '@kyodo/audit';
 import { topicsFor } from '@kyodo/contracts';
 import type { KafkaJsClient, ProducedRecord } from '@kyodo/kafka';
@@ -7,7 +6,7 @@ import { ReconciliationService } from '../../apps/api/src/reconciliation/reconci
 import { reconcileAuditTrail } from '../../apps/cli/src/audit.command';
 import { CliContext } from '../../apps/cli/src/context';
 import { testKafka, uniqueId, waitFor } from '../support/harness';
-import { delivery, seedAudit, startApiTestBed, type ApiTestBed } from './api-harness';
+import { bearer, delivery, seedAudit, startApiTestBed, type ApiTestBed } from './api-harness';
 
 const id = (prefix: string, n: number) => `${prefix}0000000-0000-5000-8000-${String(n).padStart(12, '0')}`;
 
@@ -104,9 +103,7 @@ describe('reconciliation (real PostgreSQL and Kafka)', () => {
   });
 
   it('finds the delivery missing from the outboxes and the outbox event missing from the audit trail', async () => {
-    const res = await request(bed.app.getHttpServer())
-      .get('/v1/reconciliation')
-      .set('Authorization', `Bearer ${auditor}`);
+    const res = await bed.get('/v1/reconciliation', bearer(auditor));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       window: { from: null, to: null, graceSeconds: 300 },
@@ -161,9 +158,10 @@ describe('reconciliation (real PostgreSQL and Kafka)', () => {
       ok: false,
     });
 
-    const res = await request(bed.app.getHttpServer())
-      .get(`/v1/reconciliation?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)
-      .set('Authorization', `Bearer ${auditor}`);
+    const res = await bed.get(
+      `/v1/reconciliation?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+      bearer(auditor),
+    );
     expect(res.body).toMatchObject({ window: { from, to, graceSeconds: 300 }, ok: true });
   });
 

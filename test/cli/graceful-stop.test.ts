@@ -25,10 +25,13 @@ interface Running {
 }
 
 function run(env: NodeJS.ProcessEnv): Running {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'kyodo.js'), 'run'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'kyodo.js'), 'run'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const output: string[] = [];
-  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
     child.on('exit', (code, signal) => done({ code, signal })),
   );
@@ -61,14 +64,25 @@ describe('kyodo run: graceful stop (separate process, real broker and database)'
     const outbox = await collect(kafka, [topics.outbox('R0001')]);
     try {
       const first = run(env);
-      await waitFor(() => first.output.join('').includes('gateway consuming'), { what: 'the gateway to start', timeoutMs: 60_000 });
+      await waitFor(() => first.output.join('').includes('gateway consuming'), {
+        what: 'the gateway to start',
+        timeoutMs: 60_000,
+      });
 
       const N = 2000;
       const readings = Array.from({ length: N }, (_, i) =>
-        factory.meterReading({ seed: i + 1, area: '03', supplyPointId: `03${String(i % 50).padStart(20, '0')}`, retailerId: 'R0001', sender: 'TD03' }),
+        factory.meterReading({
+          seed: i + 1,
+          area: '03',
+          supplyPointId: `03${String(i % 50).padStart(20, '0')}`,
+          retailerId: 'R0001',
+          sender: 'TD03',
+        }),
       );
       const producer = await kafka.createProducer();
-      await producer.send(readings.map((e) => ({ topic: topics.inbox('TD03'), key: e.subject, value: toRecordValue(e) })));
+      await producer.send(
+        readings.map((e) => ({ topic: topics.inbox('TD03'), key: e.subject, value: toRecordValue(e) })),
+      );
       await producer.disconnect();
 
       // Stop while it is working through the backlog.
@@ -87,7 +101,9 @@ describe('kyodo run: graceful stop (separate process, real broker and database)'
         second.child.kill('SIGTERM');
         expect(await second.exited).toEqual({ code: 0, signal: null });
       }
-      const ids = outbox.records.map((r) => (JSON.parse(r.value!.toString('utf8')) as { kyodooriginid: string }).kyodooriginid);
+      const ids = outbox.records.map(
+        (r) => (JSON.parse(r.value!.toString('utf8')) as { kyodooriginid: string }).kyodooriginid,
+      );
       expect(new Set(ids).size).toBe(N);
       expect(ids).toHaveLength(N);
     } finally {

@@ -5,7 +5,14 @@ import { outboundEventId } from '@kyodo/audit';
 import type { KyodoConfig } from '@kyodo/config';
 import type { ProducedRecord } from '@kyodo/kafka';
 import { GatewayService } from '../../apps/gateway/src/gateway.service';
-import { collect, createTestDatabase, testConfig, testKafka, waitFor, type CollectedRecord } from '../support/harness';
+import {
+  collect,
+  createTestDatabase,
+  testConfig,
+  testKafka,
+  waitFor,
+  type CollectedRecord,
+} from '../support/harness';
 import { importRegistry, startKyodo } from '../support/kyodo';
 import { expectedFor } from './oracle';
 
@@ -30,9 +37,33 @@ const REGISTRY: RegistryData = {
   ],
   enrollments: [{ aggregatorId: 'DR001', supplyPointId: SP_A, from: '2026-01-01', to: '2027-12-31' }],
   consents: [
-    { id: 'C1', thirdPartyId: 'TP001', supplyPointId: SP_A, categories: ['meter-reading'], from: '2026-01-01', to: '2027-12-31', revokedAt: null },
-    { id: 'C2', thirdPartyId: 'TP001', supplyPointId: SP_B, categories: ['negawatt'], from: '2026-01-01', to: '2027-12-31', revokedAt: null },
-    { id: 'C3', thirdPartyId: 'TP002', supplyPointId: SP_A, categories: ['meter-reading'], from: '2026-01-01', to: '2027-12-31', revokedAt: '2026-06-01T00:00:00Z' },
+    {
+      id: 'C1',
+      thirdPartyId: 'TP001',
+      supplyPointId: SP_A,
+      categories: ['meter-reading'],
+      from: '2026-01-01',
+      to: '2027-12-31',
+      revokedAt: null,
+    },
+    {
+      id: 'C2',
+      thirdPartyId: 'TP001',
+      supplyPointId: SP_B,
+      categories: ['negawatt'],
+      from: '2026-01-01',
+      to: '2027-12-31',
+      revokedAt: null,
+    },
+    {
+      id: 'C3',
+      thirdPartyId: 'TP002',
+      supplyPointId: SP_A,
+      categories: ['meter-reading'],
+      from: '2026-01-01',
+      to: '2027-12-31',
+      revokedAt: '2026-06-01T00:00:00Z',
+    },
   ],
 };
 
@@ -48,14 +79,25 @@ interface Sent {
 }
 
 function events(): Sent[] {
-  const withExtra = (e: InboundEvent, extra: JsonObject): InboundEvent => ({ ...e, data: deepMerge(e.data, extra) });
+  const withExtra = (e: InboundEvent, extra: JsonObject): InboundEvent => ({
+    ...e,
+    data: deepMerge(e.data, extra),
+  });
   return [
     {
       // Switch announced by OCCTO: the losing retailer holds the contract, the gaining one confirms the supply point.
       sender: 'OCCTO',
       kind: 'contract-switch',
       event: withExtra(
-        factory.contractSwitch({ seed: 1, area: '03', supplyPointId: SP_A, phase: 'requested', fromRetailerId: 'R0001', toRetailerId: 'R0002', sender: 'OCCTO' }),
+        factory.contractSwitch({
+          seed: 1,
+          area: '03',
+          supplyPointId: SP_A,
+          phase: 'requested',
+          fromRetailerId: 'R0001',
+          toRetailerId: 'R0002',
+          sender: 'OCCTO',
+        }),
         { ...EXTRA, supplyPoint: { secretSp: 'LEAK-3', meter: { secretMeter: 'LEAK-4' } } },
       ),
       recipients: { R0001: ['contract-holder'], TD03: ['area-tdso'], R0002: ['gaining-retailer'] },
@@ -64,37 +106,82 @@ function events(): Sent[] {
       // The gaining retailer sends the next phase: it never receives its own event back.
       sender: 'R0002',
       kind: 'contract-switch',
-      event: factory.contractSwitch({ seed: 1, area: '03', supplyPointId: SP_A, phase: 'accepted', fromRetailerId: 'R0001', toRetailerId: 'R0002', sender: 'R0002' }),
+      event: factory.contractSwitch({
+        seed: 1,
+        area: '03',
+        supplyPointId: SP_A,
+        phase: 'accepted',
+        fromRetailerId: 'R0001',
+        toRetailerId: 'R0002',
+        sender: 'R0002',
+      }),
       recipients: { OCCTO: ['occto'], R0001: ['contract-holder'], TD03: ['area-tdso'] },
     },
     {
       // Remote island: the area's TSO holds the basic information instead of the retailer (two relations).
       sender: 'OCCTO',
       kind: 'contract-switch',
-      event: factory.contractSwitch({ seed: 2, area: '06', supplyPointId: SP_B, fromRetailerId: 'R0001', toRetailerId: 'R0002', remoteIsland: true, sender: 'OCCTO' }),
+      event: factory.contractSwitch({
+        seed: 2,
+        area: '06',
+        supplyPointId: SP_B,
+        fromRetailerId: 'R0001',
+        toRetailerId: 'R0002',
+        remoteIsland: true,
+        sender: 'OCCTO',
+      }),
       recipients: { TD06: ['contract-holder', 'area-tdso'], R0002: ['gaining-retailer'] },
     },
     {
       // Meter reading from the TSO: the retailer, the enrolled aggregator and the consented third party (TP002 revoked).
       sender: 'TD03',
       kind: 'meter-reading',
-      event: withExtra(factory.meterReading({ seed: 3, area: '03', supplyPointId: SP_A, retailerId: 'R0001', readingDate: '2026-11-26', sender: 'TD03' }), {
-        ...EXTRA,
-        intervals: [{ secretInterval: 'LEAK-5' }],
-      }),
-      recipients: { R0001: ['contract-retailer'], DR001: ['enrolled-aggregator'], TP001: ['consented-third-party'] },
+      event: withExtra(
+        factory.meterReading({
+          seed: 3,
+          area: '03',
+          supplyPointId: SP_A,
+          retailerId: 'R0001',
+          readingDate: '2026-11-26',
+          sender: 'TD03',
+        }),
+        {
+          ...EXTRA,
+          intervals: [{ secretInterval: 'LEAK-5' }],
+        },
+      ),
+      recipients: {
+        R0001: ['contract-retailer'],
+        DR001: ['enrolled-aggregator'],
+        TP001: ['consented-third-party'],
+      },
     },
     {
       sender: 'R0001',
       kind: 'meter-reading',
-      event: factory.meterReading({ seed: 4, area: '03', supplyPointId: SP_A, retailerId: 'R0001', readingDate: '2026-11-25', sender: 'R0001' }),
+      event: factory.meterReading({
+        seed: 4,
+        area: '03',
+        supplyPointId: SP_A,
+        retailerId: 'R0001',
+        readingDate: '2026-11-25',
+        sender: 'R0001',
+      }),
       recipients: { TD03: ['area-tdso'], DR001: ['enrolled-aggregator'], TP001: ['consented-third-party'] },
     },
     {
       sender: 'OCCTO',
       kind: 'negawatt',
       event: withExtra(
-        factory.negawatt({ seed: 5, area: '06', supplyPointId: SP_B, contractorId: 'DR001', retailerId: 'R0001', date: '2026-11-26', sender: 'OCCTO' }),
+        factory.negawatt({
+          seed: 5,
+          area: '06',
+          supplyPointId: SP_B,
+          contractorId: 'DR001',
+          retailerId: 'R0001',
+          date: '2026-11-26',
+          sender: 'OCCTO',
+        }),
         { ...EXTRA, negawatt: { secretItem: 'LEAK-6' } },
       ),
       recipients: {
@@ -112,7 +199,10 @@ function deepMerge(base: JsonObject, patch: JsonObject): JsonObject {
   for (const [k, v] of Object.entries(patch)) {
     if (Array.isArray(v) && Array.isArray(out[k])) {
       const base = out[k] as JsonObject[];
-      out[k] = Array.from({ length: Math.max(base.length, v.length) }, (_, i) => ({ ...base[i], ...(v[i] as JsonObject) }));
+      out[k] = Array.from({ length: Math.max(base.length, v.length) }, (_, i) => ({
+        ...base[i],
+        ...(v[i] as JsonObject),
+      }));
     } else if (v && typeof v === 'object' && out[k] && typeof out[k] === 'object') {
       out[k] = deepMerge(out[k] as JsonObject, v as JsonObject);
     } else out[k] = v;
@@ -122,7 +212,13 @@ function deepMerge(base: JsonObject, patch: JsonObject): JsonObject {
 
 /** One bad record per rejection reason of the contract (sent to TD03's inbox unless said otherwise). */
 function badRecords(inbox: (id: string) => string): { reason: RejectionReason; record: ProducedRecord }[] {
-  const good = factory.meterReading({ seed: 9, area: '03', supplyPointId: SP_A, retailerId: 'R0001', sender: 'TD03' });
+  const good = factory.meterReading({
+    seed: 9,
+    area: '03',
+    supplyPointId: SP_A,
+    retailerId: 'R0001',
+    sender: 'TD03',
+  });
   const to = inbox('TD03');
   const value = (patch: JsonObject) => toRecordValue(deepMerge(good as unknown as JsonObject, patch));
   const binary = Buffer.from([0xff, 0xfe, 0x00, 0x81]);
@@ -131,24 +227,68 @@ function badRecords(inbox: (id: string) => string): { reason: RejectionReason; r
     { reason: 'unparseable', record: { topic: to, key: SP_A, value: binary } },
     { reason: 'unparseable', record: { topic: to, key: SP_A, value: '[1,2,3]' } },
     { reason: 'not-cloudevent', record: { topic: to, key: SP_A, value: value({ specversion: '0.3' }) } },
-    { reason: 'unknown-type', record: { topic: to, key: SP_A, value: value({ type: 'jp.kyodo.weather.v1' }) } },
-    { reason: 'source-mismatch', record: { topic: to, key: SP_A, value: value({ source: 'urn:kyodo:party:TD06' }) } },
+    {
+      reason: 'unknown-type',
+      record: { topic: to, key: SP_A, value: value({ type: 'jp.kyodo.weather.v1' }) },
+    },
+    {
+      reason: 'source-mismatch',
+      record: { topic: to, key: SP_A, value: value({ source: 'urn:kyodo:party:TD06' }) },
+    },
     { reason: 'invalid-supply-point', record: { topic: to, key: '0312', value: value({ subject: '0312' }) } },
-    { reason: 'invalid-supply-point', record: { topic: to, key: '1100000000000000000001', value: value({ subject: '1100000000000000000001' }) } },
+    {
+      reason: 'invalid-supply-point',
+      record: {
+        topic: to,
+        key: '1100000000000000000001',
+        value: value({ subject: '1100000000000000000001' }),
+      },
+    },
     { reason: 'key-mismatch', record: { topic: to, key: '0300000000000000000002', value: value({}) } },
-    { reason: 'unknown-party', record: { topic: to, key: SP_A, value: value({ data: { retailerId: 'R9999' } }) } },
-    { reason: 'wrong-role', record: { topic: to, key: SP_A, value: value({ data: { retailerId: 'DR001' } }) } },
+    {
+      reason: 'unknown-party',
+      record: { topic: to, key: SP_A, value: value({ data: { retailerId: 'R9999' } }) },
+    },
+    {
+      reason: 'wrong-role',
+      record: { topic: to, key: SP_A, value: value({ data: { retailerId: 'DR001' } }) },
+    },
     { reason: 'out-of-range', record: { topic: to, key: SP_A, value: value({ data: { totalKwh: -1 } }) } },
-    { reason: 'out-of-range', record: { topic: to, key: SP_A, value: value({ data: { readingDate: '2026-02-30' } }) } },
-    { reason: 'out-of-range', record: { topic: to, key: SP_A, value: value({ data: { intervals: Array.from({ length: 51 }, () => ({ start: '2026-11-26T00:00:00+09:00', kwh: 0.1 })) } }) } },
-    { reason: 'invalid-data', record: { topic: to, key: SP_A, value: value({ data: { intervals: 'many' } }) } },
+    {
+      reason: 'out-of-range',
+      record: { topic: to, key: SP_A, value: value({ data: { readingDate: '2026-02-30' } }) },
+    },
+    {
+      reason: 'out-of-range',
+      record: {
+        topic: to,
+        key: SP_A,
+        value: value({
+          data: {
+            intervals: Array.from({ length: 51 }, () => ({ start: '2026-11-26T00:00:00+09:00', kwh: 0.1 })),
+          },
+        }),
+      },
+    },
+    {
+      reason: 'invalid-data',
+      record: { topic: to, key: SP_A, value: value({ data: { intervals: 'many' } }) },
+    },
     { reason: 'too-large', record: { topic: to, key: SP_A, value: Buffer.alloc(1024 * 1024 + 1, 0x20) } },
     {
       reason: 'area-mismatch',
       record: {
         topic: inbox('OCCTO'),
         key: SP_A,
-        value: toRecordValue(factory.contractSwitch({ seed: 7, area: '03', supplyPointId: SP_A, sender: 'OCCTO', supplyPoint: { area: '06' } })),
+        value: toRecordValue(
+          factory.contractSwitch({
+            seed: 7,
+            area: '03',
+            supplyPointId: SP_A,
+            sender: 'OCCTO',
+            supplyPoint: { area: '06' },
+          }),
+        ),
       },
     },
     {
@@ -156,7 +296,15 @@ function badRecords(inbox: (id: string) => string): { reason: RejectionReason; r
       record: {
         topic: inbox('OCCTO'),
         key: SP_A,
-        value: toRecordValue(factory.contractSwitch({ seed: 8, area: '03', supplyPointId: SP_A, sender: 'OCCTO', supplyPoint: { supplyPointId: '0300000000000000000009' } })),
+        value: toRecordValue(
+          factory.contractSwitch({
+            seed: 8,
+            area: '03',
+            supplyPointId: SP_A,
+            sender: 'OCCTO',
+            supplyPoint: { supplyPointId: '0300000000000000000009' },
+          }),
+        ),
       },
     },
   ];
@@ -178,20 +326,34 @@ describe('gateway end to end (real Kafka and PostgreSQL)', () => {
     await importRegistry(config, kafka, REGISTRY);
     kyodo = await startKyodo(config);
     const { topics } = kyodo;
-    outboxes = await collect(kafka, REGISTRY.parties.map((p) => topics.outbox(p.id)));
+    outboxes = await collect(
+      kafka,
+      REGISTRY.parties.map((p) => topics.outbox(p.id)),
+    );
     side = await collect(kafka, [topics.dlq, topics.audit]);
     sent = events();
     bad = badRecords((id) => topics.inbox(id));
     const producer = await kafka.createProducer();
-    await producer.send(sent.map((s) => ({ topic: topics.inbox(s.sender), key: s.event.subject, value: toRecordValue(s.event) })));
+    await producer.send(
+      sent.map((s) => ({
+        topic: topics.inbox(s.sender),
+        key: s.event.subject,
+        value: toRecordValue(s.event),
+      })),
+    );
     for (const b of bad) await producer.send([b.record]);
     await producer.disconnect();
     const gateway = kyodo.app.get(GatewayService);
     const total = sent.length + bad.length;
-    await waitFor(() => gateway.totals.inputs >= total, { what: `the gateway to read ${total} records`, timeoutMs: 60_000 });
+    await waitFor(() => gateway.totals.inputs >= total, {
+      what: `the gateway to read ${total} records`,
+      timeoutMs: 60_000,
+    });
     const deliveries = sent.reduce((n, s) => n + Object.keys(s.recipients).length, 0);
     await waitFor(() => outboxes.records.length >= deliveries, { what: `${deliveries} deliveries` });
-    await waitFor(() => side.records.filter((r) => r.topic === topics.dlq).length >= bad.length, { what: 'dead letters' });
+    await waitFor(() => side.records.filter((r) => r.topic === topics.dlq).length >= bad.length, {
+      what: 'dead letters',
+    });
   });
 
   afterAll(async () => {
@@ -203,7 +365,9 @@ describe('gateway end to end (real Kafka and PostgreSQL)', () => {
   });
 
   const outboxOf = (party: string) =>
-    outboxes.records.filter((r) => r.topic === kyodo.topics.outbox(party)).map((r) => JSON.parse(r.value!.toString('utf8')) as JsonObject);
+    outboxes.records
+      .filter((r) => r.topic === kyodo.topics.outbox(party))
+      .map((r) => JSON.parse(r.value!.toString('utf8')) as JsonObject);
 
   it('counts every input as accepted or rejected', () => {
     const totals = kyodo.app.get(GatewayService).totals;
@@ -240,7 +404,9 @@ describe('gateway end to end (real Kafka and PostgreSQL)', () => {
   });
 
   it('writes outbound events exactly as the contract says: CloudEvents, key, deterministic id, kyodo* attributes', () => {
-    const audits = side.records.filter((r) => r.topic === kyodo.topics.audit).map((r) => JSON.parse(r.value!.toString('utf8')) as JsonObject);
+    const audits = side.records
+      .filter((r) => r.topic === kyodo.topics.audit)
+      .map((r) => JSON.parse(r.value!.toString('utf8')) as JsonObject);
     for (const record of outboxes.records) {
       const json = JSON.parse(record.value!.toString('utf8')) as JsonObject;
       const event = new CloudEvent(json, true); // validates against the CloudEvents 1.0 spec
@@ -260,14 +426,19 @@ describe('gateway end to end (real Kafka and PostgreSQL)', () => {
   });
 
   it('sends each bad record to the dead-letter topic with its reason, coordinates and original bytes', () => {
-    const letters = side.records.filter((r) => r.topic === kyodo.topics.dlq).map((r) => JSON.parse(r.value!.toString('utf8')) as JsonObject);
+    const letters = side.records
+      .filter((r) => r.topic === kyodo.topics.dlq)
+      .map((r) => JSON.parse(r.value!.toString('utf8')) as JsonObject);
     expect(letters).toHaveLength(bad.length);
     const reasons = letters.map((l) => l.reason).sort();
     expect(reasons).toEqual(bad.map((b) => b.reason).sort());
     for (const b of bad) {
       const original = Buffer.isBuffer(b.record.value) ? b.record.value : Buffer.from(b.record.value);
       const letter = letters.find((l) => {
-        const bytes = l.valueEncoding === 'base64' ? Buffer.from(String(l.value), 'base64') : Buffer.from(String(l.value), 'utf8');
+        const bytes =
+          l.valueEncoding === 'base64'
+            ? Buffer.from(String(l.value), 'base64')
+            : Buffer.from(String(l.value), 'utf8');
         return l.reason === b.reason && bytes.equals(original);
       });
       expect({ reason: b.reason, found: letter !== undefined }).toEqual({ reason: b.reason, found: true });
@@ -293,19 +464,36 @@ describe('gateway end to end (real Kafka and PostgreSQL)', () => {
   });
 
   it('picks up a party imported while running, within seconds, and keeps one supply point in order', async () => {
-    await importRegistry(config, kafka, { parties: [{ id: 'R0004', role: 'retailer', name: 'Late Joiner' }], enrollments: [], consents: [] });
+    await importRegistry(config, kafka, {
+      parties: [{ id: 'R0004', role: 'retailer', name: 'Late Joiner' }],
+      enrollments: [],
+      consents: [],
+    });
     const phases = ['requested', 'accepted', 'completed'] as const;
     const switches = phases.map((phase) =>
-      factory.contractSwitch({ seed: 40, area: '06', supplyPointId: '0600000000000000000004', phase, fromRetailerId: 'R0001', toRetailerId: 'R0004', sender: 'R0004' }),
+      factory.contractSwitch({
+        seed: 40,
+        area: '06',
+        supplyPointId: '0600000000000000000004',
+        phase,
+        fromRetailerId: 'R0001',
+        toRetailerId: 'R0004',
+        sender: 'R0004',
+      }),
     );
     const producer = await kafka.createProducer();
     // The new inbox exists once the import returns; the gateway subscribes to it at its next refresh.
-    await producer.send(switches.map((e) => ({ topic: kyodo.topics.inbox('R0004'), key: e.subject, value: toRecordValue(e) })));
+    await producer.send(
+      switches.map((e) => ({ topic: kyodo.topics.inbox('R0004'), key: e.subject, value: toRecordValue(e) })),
+    );
     await producer.disconnect();
-    await waitFor(() => outboxOf('TD06').filter((o) => String(o.kyodooriginid).startsWith('SW-')).length >= 4, {
-      what: 'the new party\'s switches at TD06',
-      timeoutMs: 20_000,
-    });
+    await waitFor(
+      () => outboxOf('TD06').filter((o) => String(o.kyodooriginid).startsWith('SW-')).length >= 4,
+      {
+        what: "the new party's switches at TD06",
+        timeoutMs: 20_000,
+      },
+    );
     const order = outboxOf('TD06')
       .filter((o) => (o.data as JsonObject).toRetailerId === 'R0004')
       .map((o) => (o.data as JsonObject).phase);

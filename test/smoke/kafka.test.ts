@@ -32,7 +32,9 @@ describe('Kafka smoke test (real broker)', () => {
         }),
     );
     const producer = await kafka.createProducer();
-    await producer.send(events.map((e) => ({ topic: input, key: e.subject ?? null, value: JSON.stringify(e) })));
+    await producer.send(
+      events.map((e) => ({ topic: input, key: e.subject ?? null, value: JSON.stringify(e) })),
+    );
     await producer.disconnect();
 
     let attempts = 0;
@@ -44,7 +46,11 @@ describe('Kafka smoke test (real broker)', () => {
         attempts += 1;
         const out: ProducedRecord[] = batch.records.map((r) => {
           const event = new CloudEvent(JSON.parse(r.value!.toString('utf8')) as Record<string, unknown>);
-          return { topic: output, key: event.subject ?? null, value: JSON.stringify(event.cloneWith({ source: 'urn:kyodo:gateway' })) };
+          return {
+            topic: output,
+            key: event.subject ?? null,
+            value: JSON.stringify(event.cloneWith({ source: 'urn:kyodo:gateway' })),
+          };
         });
         // The first attempt also writes a record the broker refuses (too large): the whole transaction aborts.
         if (attempts === 1) out.push({ topic: output, key: 'x', value: Buffer.alloc(2 * 1024 * 1024) });
@@ -60,7 +66,9 @@ describe('Kafka smoke test (real broker)', () => {
       const sentinel = await kafka.createProducer();
       await sentinel.send([{ topic: output, key: 'sentinel', value: 'sentinel' }]);
       await sentinel.disconnect();
-      await waitFor(() => reader.records.some((r) => r.key?.toString() === 'sentinel'), { what: 'the sentinel' });
+      await waitFor(() => reader.records.some((r) => r.key?.toString() === 'sentinel'), {
+        what: 'the sentinel',
+      });
 
       expect(attempts).toBeGreaterThanOrEqual(2);
       const received = reader.records

@@ -40,8 +40,7 @@ async function dockerAnswers(): Promise<boolean> {
 export async function resolveTestEnvironment(): Promise<TestEnvironment> {
   const config = loadConfig();
   const stops: (() => Promise<void>)[] = [];
-  const docker =
-    config.kafkaBrokersFromEnv && process.env.DATABASE_URL ? false : await dockerAnswers();
+  const docker = config.kafkaBrokersFromEnv && process.env.DATABASE_URL ? false : await dockerAnswers();
 
   let brokers: string[];
   let kafkaSource: TestEnvironment['kafkaSource'];
@@ -55,7 +54,12 @@ export async function resolveTestEnvironment(): Promise<TestEnvironment> {
     brokers = [`${kafka.getHost()}:${kafka.getMappedPort(9093)}`];
     kafkaSource = 'testcontainers';
   } else {
-    const local = new LocalKafka({ repoRoot: REPO_ROOT, cacheDir: config.cacheDir, stateDir: config.stateDir, progress: log });
+    const local = new LocalKafka({
+      repoRoot: REPO_ROOT,
+      cacheDir: config.cacheDir,
+      stateDir: config.stateDir,
+      progress: log,
+    });
     brokers = (await local.up()).brokers;
     kafkaSource = 'local';
   }
@@ -75,7 +79,9 @@ export async function resolveTestEnvironment(): Promise<TestEnvironment> {
     databaseUrl = config.databaseUrl;
     databaseSource = 'local';
   }
-  log(`Kafka ${brokers.join(',')} (${kafkaSource}); PostgreSQL ${new URL(databaseUrl).host} (${databaseSource})`);
+  log(
+    `Kafka ${brokers.join(',')} (${kafkaSource}); PostgreSQL ${new URL(databaseUrl).host} (${databaseSource})`,
+  );
   return {
     brokers,
     databaseUrl,

@@ -29,7 +29,11 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
 /** The configuration a test file's apps run with: its own topic prefix and database. */
 export function testConfig(overrides: Partial<KyodoConfig> & { databaseUrl: string }): KyodoConfig {
   return {
-    ...loadConfig({ ...process.env, KYODO_TOPIC_PREFIX: `t${uniqueId()}`, KYODO_AUDIT_HMAC_KEY: `test-${uniqueId()}` }),
+    ...loadConfig({
+      ...process.env,
+      KYODO_TOPIC_PREFIX: `t${uniqueId()}`,
+      KYODO_AUDIT_HMAC_KEY: `test-${uniqueId()}`,
+    }),
     registryRefreshMs: 200,
     partitionsPerTopic: 2,
     ...overrides,
@@ -56,7 +60,9 @@ export async function waitFor<T>(
     }
     await new Promise((done) => setTimeout(done, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+  );
 }
 
 export interface CollectedRecord extends ConsumedRecord {

@@ -9,7 +9,11 @@ import { AuditModule } from '../../apps/audit/src/audit.module';
 import { GatewayModule } from '../../apps/gateway/src/gateway.module';
 
 /** Upserts a registry into the test database and creates its parties' topics, as `registry import` does. */
-export async function importRegistry(config: KyodoConfig, kafka: KafkaJsClient, data: RegistryData): Promise<void> {
+export async function importRegistry(
+  config: KyodoConfig,
+  kafka: KafkaJsClient,
+  data: RegistryData,
+): Promise<void> {
   const ds = createDataSource(config.databaseUrl);
   await ds.initialize();
   try {
@@ -19,7 +23,12 @@ export async function importRegistry(config: KyodoConfig, kafka: KafkaJsClient, 
     await ds.destroy();
   }
   const snapshot = new RegistrySnapshot(data);
-  await provisionTopics(kafka, topicsFor(config.topicPrefix), snapshot.parties.keys(), config.partitionsPerTopic);
+  await provisionTopics(
+    kafka,
+    topicsFor(config.topicPrefix),
+    snapshot.parties.keys(),
+    config.partitionsPerTopic,
+  );
 }
 
 /** The gateway and the audit writer in this process, on the test's topics and database. */

@@ -35,7 +35,10 @@ export class AuditWriterService implements OnApplicationBootstrap, OnApplication
     await this.kafka.ensureTopics(gatewayTopicSpecs(topics, this.config.partitionsPerTopic));
     await this.ensurePartitions();
     // Monthly partitions are created ahead of time; re-checked daily for long-running writers.
-    this.partitionsTimer = setInterval(() => void this.ensurePartitions().catch(() => undefined), 24 * 3600 * 1000);
+    this.partitionsTimer = setInterval(
+      () => void this.ensurePartitions().catch(() => undefined),
+      24 * 3600 * 1000,
+    );
     this.partitionsTimer.unref();
     this.consumer = await this.kafka.createConsumer({
       groupId: `${this.config.topicPrefix}.audit-writer`,

@@ -4,11 +4,15 @@ import { createDataSource, runMigrations } from '@kyodo/persistence';
 import type { CliContext } from './context';
 
 export function registerInfraCommands(program: Command, ctx: CliContext): void {
-  const infra = program.command('infra').description('start or stop the local Kafka broker and prepare the database');
+  const infra = program
+    .command('infra')
+    .description('start or stop the local Kafka broker and prepare the database');
 
   infra
     .command('up')
-    .description('start a single-node Kafka broker on 127.0.0.1 (unless KAFKA_BROKERS is set) and create and migrate the database')
+    .description(
+      'start a single-node Kafka broker on 127.0.0.1 (unless KAFKA_BROKERS is set) and create and migrate the database',
+    )
     .option('--json', 'print { "brokers", "caFile" } as JSON')
     .action(async (opts: { json?: boolean }) => {
       const brokers = await ctx.ensureKafka();
@@ -32,7 +36,9 @@ export function registerInfraCommands(program: Command, ctx: CliContext): void {
     .description('stop the local Kafka broker started by `infra up`')
     .action(async () => {
       const result = await ctx.localKafka().down();
-      ctx.out(result.stopped ? `Stopped the Kafka broker (pid ${result.pid})` : 'No local Kafka broker was running');
+      ctx.out(
+        result.stopped ? `Stopped the Kafka broker (pid ${result.pid})` : 'No local Kafka broker was running',
+      );
     });
 }
 

@@ -12,7 +12,10 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
     .description('run the gateway, the audit writer and the HTTP API in one process until SIGTERM')
     .action(async () => {
       const logger = createLogger(ctx.config.logLevel);
-      const app = await startApp('kyodo', [GatewayModule, AuditModule, ApiModule], { config: ctx.config, logger });
+      const app = await startApp('kyodo', [GatewayModule, AuditModule, ApiModule], {
+        config: ctx.config,
+        logger,
+      });
       await runUntilSignal(app, logger);
     });
 }

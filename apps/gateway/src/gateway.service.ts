@@ -75,7 +75,12 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     this.count(stats);
     if (stats.rejected > 0) {
       this.logger.warn(
-        { topic: batch.topic, partition: batch.partition, rejected: stats.rejected, reasons: stats.rejections },
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          rejected: stats.rejected,
+          reasons: stats.rejections,
+        },
         'records rejected to the dead-letter topic',
       );
     }
@@ -92,7 +97,8 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     this.metrics.inputsDelivered.inc(stats.accepted);
     for (const [reason, n] of Object.entries(stats.rejections)) {
       this.metrics.rejections.inc({ reason }, n);
-      t.rejections[reason as keyof typeof t.rejections] = (t.rejections[reason as keyof typeof t.rejections] ?? 0) + n;
+      t.rejections[reason as keyof typeof t.rejections] =
+        (t.rejections[reason as keyof typeof t.rejections] ?? 0) + n;
     }
     for (const [role, n] of Object.entries(stats.deliveriesByRole)) {
       this.metrics.deliveries.inc({ role }, n);

@@ -9,6 +9,6 @@ const logger = createLogger(config.logLevel);
 startApp('gateway', [GatewayModule], { config, logger })
   .then((app) => runUntilSignal(app, logger))
   .catch((error: Error) => {
-  process.stderr.write(`gateway failed to start: ${error.message}\n`);
-  process.exit(1);
-});
+    process.stderr.write(`gateway failed to start: ${error.message}\n`);
+    process.exit(1);
+  });

@@ -46,7 +46,9 @@ export class RegistryWatcher implements OnModuleDestroy {
     await this.refresh();
     this.timer = setInterval(() => {
       this.polling ??= this.refresh()
-        .catch((error: Error) => this.logger.warn({ err: error }, 'registry refresh failed; keeping the last snapshot'))
+        .catch((error: Error) =>
+          this.logger.warn({ err: error }, 'registry refresh failed; keeping the last snapshot'),
+        )
         .finally(() => (this.polling = undefined));
     }, this.config.registryRefreshMs);
     this.timer.unref();

@@ -58,7 +58,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
   }
   const topicPrefix = env.KYODO_TOPIC_PREFIX ?? 'kyodo';
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(topicPrefix)) {
-    throw new ConfigError(`KYODO_TOPIC_PREFIX ${JSON.stringify(topicPrefix)} is not a valid Kafka topic prefix`);
+    throw new ConfigError(
+      `KYODO_TOPIC_PREFIX ${JSON.stringify(topicPrefix)} is not a valid Kafka topic prefix`,
+    );
   }
   const databaseUrl = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {

@@ -73,6 +73,11 @@ export const FIELD_CATALOGUE: Readonly<Record<EventKind, ObjectNode>> = {
     retailerId: leaf,
     dispatchId: leaf,
     date: leaf,
-    negawatt: object({ baseline: opaque, demandControl: opaque, supplyDemand: opaque, generationSales: opaque }),
+    negawatt: object({
+      baseline: opaque,
+      demandControl: opaque,
+      supplyDemand: opaque,
+      generationSales: opaque,
+    }),
   }),
 };

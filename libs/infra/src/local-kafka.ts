@@ -1,6 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KafkaJsClient } from '@kyodo/kafka';
 
@@ -76,7 +86,9 @@ export class LocalKafka {
   async up(): Promise<LocalKafkaStatus> {
     const pid = this.recordedPid();
     if (await this.answers()) {
-      this.progress(`Kafka broker already answering on ${this.bootstrap}${pid ? ` (pid ${pid})` : ''}; reusing it`);
+      this.progress(
+        `Kafka broker already answering on ${this.bootstrap}${pid ? ` (pid ${pid})` : ''}; reusing it`,
+      );
       return { brokers: [this.bootstrap], pid, state: 'reused', logFile: this.logFile };
     }
     if (pid !== null) {
@@ -91,14 +103,17 @@ export class LocalKafka {
     this.progress(`Kafka ${this.version} starting (pid ${started}); log: ${this.logFile}`);
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (Date.now() < deadline) {
-      if (!isAlive(started)) throw new LocalKafkaError(`the Kafka broker exited during start-up\n${this.logTail()}`);
+      if (!isAlive(started))
+        throw new LocalKafkaError(`the Kafka broker exited during start-up\n${this.logTail()}`);
       if (await this.answers()) {
         this.progress(`Kafka broker ready on ${this.bootstrap}`);
         return { brokers: [this.bootstrap], pid: started, state: 'started', logFile: this.logFile };
       }
       await sleep(500);
     }
-    throw new LocalKafkaError(`the Kafka broker did not answer within ${READY_TIMEOUT_MS / 1000}s\n${this.logTail()}`);
+    throw new LocalKafkaError(
+      `the Kafka broker did not answer within ${READY_TIMEOUT_MS / 1000}s\n${this.logTail()}`,
+    );
   }
 
   /** Stops the broker started by `up`, by its recorded pid. */
@@ -141,15 +156,29 @@ export class LocalKafka {
     const startedAt = Date.now();
     const mvn = spawnSync(
       'mvn',
-      ['-B', '-q', '-f', this.pomFile, 'dependency:copy-dependencies', `-DoutputDirectory=${staging}`, '-DincludeScope=runtime'],
+      [
+        '-B',
+        '-q',
+        '-f',
+        this.pomFile,
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${staging}`,
+        '-DincludeScope=runtime',
+      ],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
-    if (mvn.error) throw new LocalKafkaError(`could not run Maven (mvn): ${mvn.error.message}. Install Maven and Java 17+.`);
-    if (mvn.status !== 0) throw new LocalKafkaError(`Maven failed (exit ${mvn.status}) resolving ${this.pomFile}`);
+    if (mvn.error)
+      throw new LocalKafkaError(
+        `could not run Maven (mvn): ${mvn.error.message}. Install Maven and Java 17+.`,
+      );
+    if (mvn.status !== 0)
+      throw new LocalKafkaError(`Maven failed (exit ${mvn.status}) resolving ${this.pomFile}`);
     mkdirSync(join(libDir, '..'), { recursive: true });
     rmSync(libDir, { recursive: true, force: true });
     renameSync(staging, libDir);
-    this.progress(`Fetched ${readdirSync(libDir).length} jars in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
+    this.progress(
+      `Fetched ${readdirSync(libDir).length} jars in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`,
+    );
     return libDir;
   }
 
@@ -188,11 +217,17 @@ export class LocalKafka {
   private formatStorage(properties: string): void {
     if (existsSync(join(this.dir, 'data', 'meta.properties'))) return;
     const clusterId = randomClusterId();
-    const format = spawnSync('java', this.java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties]), {
-      encoding: 'utf8',
-    });
-    if (format.error) throw new LocalKafkaError(`could not run java: ${format.error.message}. Install Java 17+.`);
-    if (format.status !== 0) throw new LocalKafkaError(`formatting KRaft storage failed:\n${format.stdout}\n${format.stderr}`);
+    const format = spawnSync(
+      'java',
+      this.java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties]),
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (format.error)
+      throw new LocalKafkaError(`could not run java: ${format.error.message}. Install Java 17+.`);
+    if (format.status !== 0)
+      throw new LocalKafkaError(`formatting KRaft storage failed:\n${format.stdout}\n${format.stderr}`);
   }
 
   private spawnBroker(properties: string): number {

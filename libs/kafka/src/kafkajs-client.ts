@@ -89,7 +89,8 @@ function toRounds(records: readonly ProducedRecord[]): { topic: string; messages
   const state = new Map<string, { round: number; bytes: number; messages: OutMessage[] }>();
   const rounds: { topic: string; messages: OutMessage[] }[][] = [];
   for (const r of records) {
-    const size = (typeof r.value === 'string' ? r.value.length : r.value.byteLength) + (r.key?.length ?? 0) + 64;
+    const size =
+      (typeof r.value === 'string' ? r.value.length : r.value.byteLength) + (r.key?.length ?? 0) + 64;
     let chunk = state.get(r.topic);
     if (!chunk || (chunk.bytes + size > CHUNK_BYTES && chunk.messages.length > 0)) {
       const round = chunk ? chunk.round + 1 : 0;
@@ -97,7 +98,9 @@ function toRounds(records: readonly ProducedRecord[]): { topic: string; messages
       state.set(r.topic, chunk);
       (rounds[round] ??= []).push({ topic: r.topic, messages: chunk.messages });
     }
-    chunk.messages.push(r.headers ? { key: r.key, value: r.value, headers: { ...r.headers } } : { key: r.key, value: r.value });
+    chunk.messages.push(
+      r.headers ? { key: r.key, value: r.value, headers: { ...r.headers } } : { key: r.key, value: r.value },
+    );
     chunk.bytes += size;
   }
   return rounds;
@@ -199,7 +202,9 @@ export class KafkaJsClient implements KafkaPort {
 
   async topicOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]> {
     const offsets = await (await this.getAdmin()).fetchTopicOffsets(topic);
-    return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
+    return offsets
+      .map((o) => ({ partition: o.partition, low: o.low, high: o.high }))
+      .sort((a, b) => a.partition - b.partition);
   }
 
   createTransactionalPipeline(options: TransactionalPipelineOptions): TransactionalPipeline {
@@ -334,19 +339,26 @@ class KafkaJsTransactionalPipeline implements TransactionalPipeline {
         const { batch } = payload;
         if (batch.messages.length === 0) return;
         const started = performance.now();
-        const records: RecordBatch = { topic: batch.topic, partition: batch.partition, records: batch.messages.map(toRecord) };
+        const records: RecordBatch = {
+          topic: batch.topic,
+          partition: batch.partition,
+          records: batch.messages.map(toRecord),
+        };
         const produced = await Promise.resolve(process(records)).catch((error: unknown) => {
           throw retriable(error);
         });
         const transaction = await producer.transaction();
         try {
-          for (const topicMessages of toRounds(produced)) await transaction.sendBatch({ acks: -1, topicMessages });
+          for (const topicMessages of toRounds(produced))
+            await transaction.sendBatch({ acks: -1, topicMessages });
           await transaction.sendOffsets({
             consumerGroupId: this.options.groupId,
             topics: [
               {
                 topic: batch.topic,
-                partitions: [{ partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }],
+                partitions: [
+                  { partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() },
+                ],
               },
             ],
           });

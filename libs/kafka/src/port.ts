@@ -25,7 +25,9 @@ export interface ProducedRecord {
 }
 
 /** Turns one consumed batch into the records to publish; they commit together with the batch's offsets. */
-export type BatchProcessor = (batch: RecordBatch) => readonly ProducedRecord[] | Promise<readonly ProducedRecord[]>;
+export type BatchProcessor = (
+  batch: RecordBatch,
+) => readonly ProducedRecord[] | Promise<readonly ProducedRecord[]>;
 
 export interface TransactionalPipelineOptions {
   readonly groupId: string;

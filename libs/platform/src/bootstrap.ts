@@ -19,7 +19,11 @@ export interface StartOptions {
  * and metrics over HTTP, JSON logs, and graceful shutdown on SIGTERM/SIGINT (the feature modules finish
  * their work in flight in their shutdown hooks).
  */
-export async function startApp(name: string, features: (Type | DynamicModule)[], options: StartOptions = {}): Promise<INestApplication> {
+export async function startApp(
+  name: string,
+  features: (Type | DynamicModule)[],
+  options: StartOptions = {},
+): Promise<INestApplication> {
   const config = options.config ?? loadConfig();
   const logger = (options.logger ?? createLogger(config.logLevel)).child({ app: name });
 
@@ -40,7 +44,7 @@ export async function startApp(name: string, features: (Type | DynamicModule)[],
     abortOnError: false,
   });
   await app.listen(options.port ?? config.httpPort, '0.0.0.0');
-  const address = app.getHttpServer().address() as { port: number } | null;
+  const address = (app.getHttpServer() as import('node:http').Server).address() as { port: number } | null;
   logger.info({ port: address?.port }, `${name} started`);
   return app;
 }

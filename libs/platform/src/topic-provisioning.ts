@@ -7,7 +7,10 @@ import type { KafkaPort, TopicSpec } from '@kyodo/kafka';
  * such a record's original bytes, so it takes more.
  */
 const INBOX_CONFIG = { 'max.message.bytes': String(2 * 1024 * 1024) };
-const DLQ_CONFIG = { 'max.message.bytes': String(8 * 1024 * 1024), 'retention.ms': String(30 * 24 * 3600 * 1000) };
+const DLQ_CONFIG = {
+  'max.message.bytes': String(8 * 1024 * 1024),
+  'retention.ms': String(30 * 24 * 3600 * 1000),
+};
 const AUDIT_CONFIG = { 'retention.ms': String(14 * 24 * 3600 * 1000) };
 
 export function gatewayTopicSpecs(topics: Topics, partitions: number): TopicSpec[] {
@@ -33,5 +36,8 @@ export async function provisionTopics(
   partyIds: Iterable<string>,
   partitions: number,
 ): Promise<string[]> {
-  return kafka.ensureTopics([...gatewayTopicSpecs(topics, partitions), ...partyTopicSpecs(topics, partyIds, partitions)]);
+  return kafka.ensureTopics([
+    ...gatewayTopicSpecs(topics, partitions),
+    ...partyTopicSpecs(topics, partyIds, partitions),
+  ]);
 }

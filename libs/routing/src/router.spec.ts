@@ -9,10 +9,17 @@ const policy = compilePolicy(loadPolicy());
 const clock = () => new Date('2026-11-27T06:00:00.000Z');
 const HMAC_KEY = 'router-test-key';
 const registry = factory.registry({
-  enrollments: [{ aggregatorId: 'DR001', supplyPointId: '0300000000000000000001', from: '2026-01-01', to: '2026-12-31' }],
+  enrollments: [
+    { aggregatorId: 'DR001', supplyPointId: '0300000000000000000001', from: '2026-01-01', to: '2026-12-31' },
+  ],
 });
 
-function record(value: Buffer | string | null, key: string | null, sender = 'TD03', offset = '7'): InboundRecord {
+function record(
+  value: Buffer | string | null,
+  key: string | null,
+  sender = 'TD03',
+  offset = '7',
+): InboundRecord {
   return {
     topic: topics.inbox(sender),
     partition: 1,
@@ -26,12 +33,19 @@ function route(records: InboundRecord[], withPolicy: CompiledPolicy = policy) {
   const router = new Router({ policy: withPolicy, topics, hmacKey: HMAC_KEY, clock });
   const out: OutputRecord[] = [];
   const stats = router.routeBatch(records, registry, out);
-  const parse = (topic: string) => out.filter((o) => o.topic === topic).map((o) => JSON.parse(o.value) as JsonObject);
+  const parse = (topic: string) =>
+    out.filter((o) => o.topic === topic).map((o) => JSON.parse(o.value) as JsonObject);
   return { out, stats, parse };
 }
 
 describe('Router', () => {
-  const reading = factory.meterReading({ seed: 11, area: '03', supplyPointId: '0300000000000000000001', retailerId: 'R0001', sender: 'TD03' });
+  const reading = factory.meterReading({
+    seed: 11,
+    area: '03',
+    supplyPointId: '0300000000000000000001',
+    retailerId: 'R0001',
+    sender: 'TD03',
+  });
 
   it('publishes one outbound event and one audit record per recipient, linked by ids', () => {
     const { out, stats, parse } = route([record(toRecordValue(reading), reading.subject)]);
@@ -40,9 +54,15 @@ describe('Router', () => {
     const audits = parse(topics.audit) as unknown as AuditRecord[];
     expect(outbound).toHaveLength(2);
     expect(audits).toHaveLength(2);
-    expect(out.filter((o) => o.topic.startsWith('kyodo.out.')).every((o) => o.key === reading.subject)).toBe(true);
+    expect(out.filter((o) => o.topic.startsWith('kyodo.out.')).every((o) => o.key === reading.subject)).toBe(
+      true,
+    );
     for (const event of outbound) {
-      const recipient = event.kyodoaudit === auditRecordId({ topic: topics.inbox('TD03'), partition: 1, offset: '7' }, 'R0001') ? 'R0001' : 'DR001';
+      const recipient =
+        event.kyodoaudit ===
+        auditRecordId({ topic: topics.inbox('TD03'), partition: 1, offset: '7' }, 'R0001')
+          ? 'R0001'
+          : 'DR001';
       expect(event).toMatchObject({
         specversion: '1.0',
         id: outboundEventId(reading.source, reading.id, recipient),
@@ -56,7 +76,12 @@ describe('Router', () => {
         kyodooriginid: reading.id,
       });
       const audit = audits.find((a) => a.id === event.kyodoaudit)!;
-      expect(audit).toMatchObject({ outcome: 'delivered', recipientId: recipient, outboundId: event.id, time: '2026-11-27T06:00:00.000Z' });
+      expect(audit).toMatchObject({
+        outcome: 'delivered',
+        recipientId: recipient,
+        outboundId: event.id,
+        time: '2026-11-27T06:00:00.000Z',
+      });
       expect(audit.purposes.join(' ')).toBe(event.kyodopurpose);
     }
     expect(parse(topics.outbox('DR001'))[0].kyodopurpose).toBe('negawatt-trading');
@@ -69,7 +94,9 @@ describe('Router', () => {
       expect(a.value).not.toContain(reading.subject);
       expect(a.key).toBe(supplyPointHmac(HMAC_KEY, reading.subject));
     }
-    expect((parse(topics.audit)[0] as unknown as AuditRecord).supplyPointHmac).toBe(supplyPointHmac(HMAC_KEY, reading.subject));
+    expect((parse(topics.audit)[0] as unknown as AuditRecord).supplyPointHmac).toBe(
+      supplyPointHmac(HMAC_KEY, reading.subject),
+    );
   });
 
   it('rejects bad input to the dead-letter topic with its reason, coordinates and original bytes, plus an audit record', () => {
@@ -77,8 +104,21 @@ describe('Router', () => {
     const { stats, parse } = route([record('not json', 'k', 'TD03', '1'), record(binary, null, 'TD03', '2')]);
     expect(stats).toMatchObject({ inputs: 2, accepted: 0, rejected: 2, rejections: { unparseable: 2 } });
     const [text, bytes] = parse(topics.dlq);
-    expect(text).toMatchObject({ reason: 'unparseable', topic: topics.inbox('TD03'), partition: 1, offset: '1', key: 'k', value: 'not json', valueEncoding: 'utf8' });
-    expect(bytes).toMatchObject({ offset: '2', key: null, valueEncoding: 'base64', value: binary.toString('base64') });
+    expect(text).toMatchObject({
+      reason: 'unparseable',
+      topic: topics.inbox('TD03'),
+      partition: 1,
+      offset: '1',
+      key: 'k',
+      value: 'not json',
+      valueEncoding: 'utf8',
+    });
+    expect(bytes).toMatchObject({
+      offset: '2',
+      key: null,
+      valueEncoding: 'base64',
+      value: binary.toString('base64'),
+    });
     const audits = parse(topics.audit) as unknown as AuditRecord[];
     expect(audits.map((a) => [a.outcome, a.reason, a.id])).toEqual([
       ['rejected', 'unparseable', text.auditId],
@@ -91,12 +131,19 @@ describe('Router', () => {
     const { parse } = route([record(toRecordValue(unknown), unknown.subject)]);
     expect(parse(topics.dlq)[0]).toMatchObject({ reason: 'unknown-party' });
     const audit = parse(topics.audit)[0] as unknown as AuditRecord;
-    expect(audit).toMatchObject({ inboundSource: unknown.source, inboundId: unknown.id, supplyPointHmac: supplyPointHmac(HMAC_KEY, unknown.subject) });
+    expect(audit).toMatchObject({
+      inboundSource: unknown.source,
+      inboundId: unknown.id,
+      supplyPointHmac: supplyPointHmac(HMAC_KEY, unknown.subject),
+    });
   });
 
   it('turns an unexpected failure into an `internal` rejection and keeps going with the next record', () => {
     const broken = { ...policy, kinds: {} } as unknown as CompiledPolicy;
-    const { out, stats, parse } = route([record(toRecordValue(reading), reading.subject, 'TD03', '3'), record('{}', 'x', 'TD03', '4')], broken);
+    const { out, stats, parse } = route(
+      [record(toRecordValue(reading), reading.subject, 'TD03', '3'), record('{}', 'x', 'TD03', '4')],
+      broken,
+    );
     expect(stats).toMatchObject({ inputs: 2, rejected: 2, rejections: { internal: 1, 'not-cloudevent': 1 } });
     expect(out.some((o) => o.topic.startsWith('kyodo.out.'))).toBe(false);
     expect(parse(topics.dlq)[0]).toMatchObject({ reason: 'internal', offset: '3' });
@@ -112,14 +159,24 @@ describe('Router', () => {
     });
     const router = new Router({ policy, topics, hmacKey: HMAC_KEY, clock });
     const out: OutputRecord[] = [];
-    const stats = router.routeBatch([record(toRecordValue(lonely), lonely.subject, 'R0001')], retailersOnly, out);
+    const stats = router.routeBatch(
+      [record(toRecordValue(lonely), lonely.subject, 'R0001')],
+      retailersOnly,
+      out,
+    );
     expect(stats).toMatchObject({ inputs: 1, accepted: 1, rejected: 0, deliveries: 0 });
     expect(out.map((o) => o.topic)).toEqual([topics.audit]);
-    expect(JSON.parse(out[0].value)).toMatchObject({ outcome: 'no-recipient', recipientId: null, inboundId: lonely.id });
+    expect(JSON.parse(out[0].value)).toMatchObject({
+      outcome: 'no-recipient',
+      recipientId: null,
+      inboundId: lonely.id,
+    });
   });
 
   it('rejects a record that did not come from an inbox', () => {
-    const { stats, parse } = route([{ ...record(toRecordValue(reading), reading.subject), topic: 'elsewhere' }]);
+    const { stats, parse } = route([
+      { ...record(toRecordValue(reading), reading.subject), topic: 'elsewhere' },
+    ]);
     expect(stats.rejections).toEqual({ internal: 1 });
     expect(parse(topics.dlq)[0].message).toMatch(/not an inbox/);
   });

@@ -84,7 +84,12 @@ export class Router {
   }
 
   /** Routes `records` in order, appending to `out`. */
-  routeBatch(records: readonly InboundRecord[], registry: RegistrySnapshot, out: OutputRecord[], stats = emptyStats()): RouteStats {
+  routeBatch(
+    records: readonly InboundRecord[],
+    registry: RegistrySnapshot,
+    out: OutputRecord[],
+    stats = emptyStats(),
+  ): RouteStats {
     const now = this.clock().toISOString();
     for (const record of records) {
       stats.inputs += 1;
@@ -93,20 +98,45 @@ export class Router {
         this.routeRecord(record, registry, now, out, stats);
       } catch (error) {
         out.length = mark;
-        this.reject(record, now, { reason: 'internal', message: describeInternal(error) }, undefined, out, stats);
+        this.reject(
+          record,
+          now,
+          { reason: 'internal', message: describeInternal(error) },
+          undefined,
+          out,
+          stats,
+        );
       }
     }
     return stats;
   }
 
-  private routeRecord(record: InboundRecord, registry: RegistrySnapshot, now: string, out: OutputRecord[], stats: RouteStats): void {
+  private routeRecord(
+    record: InboundRecord,
+    registry: RegistrySnapshot,
+    now: string,
+    out: OutputRecord[],
+    stats: RouteStats,
+  ): void {
     const topics = this.options.topics;
     const sender = topics.senderOf(record.topic);
     if (sender === undefined) {
-      this.reject(record, now, { reason: 'internal', message: `${record.topic} is not an inbox topic` }, undefined, out, stats);
+      this.reject(
+        record,
+        now,
+        { reason: 'internal', message: `${record.topic} is not an inbox topic` },
+        undefined,
+        out,
+        stats,
+      );
       return;
     }
-    const parsed = parseInbound({ value: record.value, key: record.key, topic: record.topic, senderId: sender });
+    const parsed = parseInbound({
+      value: record.value,
+      key: record.key,
+      topic: record.topic,
+      senderId: sender,
+    });
     if (!parsed.ok) {
       this.reject(record, now, parsed.rejection, parsed.partial, out, stats);
       return;
@@ -114,7 +144,14 @@ export class Router {
     const { event, kind, supplyPointId } = parsed;
     const unknownParty = checkPartyReferences(kind, event.data, registry);
     if (unknownParty) {
-      this.reject(record, now, unknownParty, { source: event.source, id: event.id, type: event.type, time: event.time, supplyPointId }, out, stats);
+      this.reject(
+        record,
+        now,
+        unknownParty,
+        { source: event.source, id: event.id, type: event.type, time: event.time, supplyPointId },
+        out,
+        stats,
+      );
       return;
     }
     const decision = evaluate(this.options.policy, event, kind, registry, { sender });
@@ -160,7 +197,11 @@ export class Router {
       kyodoorigin: event.source,
       kyodooriginid: event.id,
     };
-    out.push({ topic: this.options.topics.outbox(recipient.id), key: supplyPointId, value: JSON.stringify(outbound) });
+    out.push({
+      topic: this.options.topics.outbox(recipient.id),
+      key: supplyPointId,
+      value: JSON.stringify(outbound),
+    });
     const audit: AuditRecord = {
       id: auditId,
       time: now,
@@ -186,7 +227,12 @@ export class Router {
     out.push(this.auditOutput(audit));
   }
 
-  private noRecipientAudit(record: InboundRecord, event: InboundEvent, hmac: string, now: string): AuditRecord {
+  private noRecipientAudit(
+    record: InboundRecord,
+    event: InboundEvent,
+    hmac: string,
+    now: string,
+  ): AuditRecord {
     return {
       id: auditRecordId(record, null),
       time: now,
@@ -215,7 +261,8 @@ export class Router {
     record: InboundRecord,
     now: string,
     rejection: Rejection,
-    partial: { source?: string; id?: string; type?: string; time?: string; supplyPointId?: string } | undefined,
+    partial:
+      { source?: string; id?: string; type?: string; time?: string; supplyPointId?: string } | undefined,
     out: OutputRecord[],
     stats: RouteStats,
   ): void {
@@ -267,7 +314,11 @@ export class Router {
 
   /** Audit records are keyed by the supply point's HMAC, so one supply point's trail stays in one chain. */
   private auditOutput(audit: AuditRecord): OutputRecord {
-    return { topic: this.options.topics.audit, key: audit.supplyPointHmac ?? audit.inboundTopic, value: JSON.stringify(audit) };
+    return {
+      topic: this.options.topics.audit,
+      key: audit.supplyPointHmac ?? audit.inboundTopic,
+      value: JSON.stringify(audit),
+    };
   }
 }
 

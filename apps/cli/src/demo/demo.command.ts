@@ -21,7 +21,9 @@ const DEMO_DATABASE = 'kyodo_demo';
 export function registerDemoCommand(program: Command, ctx: CliContext): void {
   program
     .command('demo')
-    .description('start the local stack, import a demo registry, run the gateway on synthetic traffic and show what each party got')
+    .description(
+      'start the local stack, import a demo registry, run the gateway on synthetic traffic and show what each party got',
+    )
     .option('--days <n>', 'days of meter readings per supply point', '30')
     .action(async (opts: { days: string }) => runDemo(ctx, Number(opts.days)));
 }
@@ -34,16 +36,27 @@ async function runDemo(ctx: CliContext, days: number): Promise<void> {
   await dropDatabase(databaseUrl);
   await ensureDatabase(databaseUrl);
   const prefix = `kyodo-demo-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
-  const config = { ...ctx.config, databaseUrl, topicPrefix: prefix, kafkaBrokers: brokers, registryRefreshMs: 500 };
+  const config = {
+    ...ctx.config,
+    databaseUrl,
+    topicPrefix: prefix,
+    kafkaBrokers: brokers,
+    registryRefreshMs: 500,
+  };
   const topics = topicsFor(prefix);
   ctx.progress(`Demo database ${DEMO_DATABASE}, topic prefix ${prefix}`);
 
   const demoCtx = new CliContext(config, ctx.out, ctx.progress);
   const registryFile = join(ctx.repoRoot, 'demo', 'registry.yaml');
-  if ((await importRegistryFile(demoCtx, registryFile)) !== 0) throw new Error(`could not import the demo registry ${registryFile}`);
+  if ((await importRegistryFile(demoCtx, registryFile)) !== 0)
+    throw new Error(`could not import the demo registry ${registryFile}`);
   const ds = createDataSource(databaseUrl);
   await ds.initialize();
-  const kafka = new KafkaJsClient({ brokers, clientId: 'kyodo-demo', defaultPartitions: config.partitionsPerTopic });
+  const kafka = new KafkaJsClient({
+    brokers,
+    clientId: 'kyodo-demo',
+    defaultPartitions: config.partitionsPerTopic,
+  });
   try {
     const registry = new RegistrySnapshot((await new RegistryRepository(ds).loadSnapshot()).data);
 
@@ -52,32 +65,53 @@ async function runDemo(ctx: CliContext, days: number): Promise<void> {
     try {
       const traffic = demoTraffic(registry, topics, days);
       const producer = await kafka.createProducer();
-      for (let i = 0; i < traffic.records.length; i += 500) await producer.send(traffic.records.slice(i, i + 500));
+      for (let i = 0; i < traffic.records.length; i += 500)
+        await producer.send(traffic.records.slice(i, i + 500));
       await producer.disconnect();
       ctx.progress(
-        `Sent ${traffic.records.length} events: ${Object.entries(traffic.counts).map(([k, v]) => `${v} ${k}`).join(', ')}`,
+        `Sent ${traffic.records.length} events: ${Object.entries(traffic.counts)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ')}`,
       );
 
       const gateway = app.get(GatewayService);
       const sent = traffic.records.length;
-      await until(() => gateway.totals.inputs >= sent, 120_000, () =>
-        ctx.progress(`  processed ${gateway.totals.inputs}/${sent} (delivered ${gateway.totals.accepted}, rejected ${gateway.totals.rejected})`),
+      await until(
+        () => gateway.totals.inputs >= sent,
+        120_000,
+        () =>
+          ctx.progress(
+            `  processed ${gateway.totals.inputs}/${sent} (delivered ${gateway.totals.accepted}, rejected ${gateway.totals.rejected})`,
+          ),
       );
       const totals = gateway.totals;
-      ctx.progress(`Processed ${totals.inputs}: ${totals.accepted} accepted + ${totals.rejected} rejected; ${totals.deliveries} outbound events`);
+      ctx.progress(
+        `Processed ${totals.inputs}: ${totals.accepted} accepted + ${totals.rejected} rejected; ${totals.deliveries} outbound events`,
+      );
 
-      const audit = await readAll(kafka, [topics.audit], (r) => r.length >= totals.deliveries + totals.rejected);
+      const audit = await readAll(
+        kafka,
+        [topics.audit],
+        (r) => r.length >= totals.deliveries + totals.rejected,
+      );
       const auditRecords = audit.map((r) => JSON.parse(r.value!.toString('utf8')) as AuditRecord);
-      const outboxes = await readAll(kafka, [...registry.parties.keys()].map((id) => topics.outbox(id)), (r) => r.length >= totals.deliveries);
+      const outboxes = await readAll(
+        kafka,
+        [...registry.parties.keys()].map((id) => topics.outbox(id)),
+        (r) => r.length >= totals.deliveries,
+      );
       const dlq = await readAll(kafka, [topics.dlq], (r) => r.length >= totals.rejected);
       const repository = new AuditRepository(ds);
       const rows = await until(async () => {
-        const count = Number((await ds.query('SELECT count(*)::int AS n FROM audit_record'))[0].n);
+        const [{ n }] = await ds.query<{ n: number }[]>('SELECT count(*)::int AS n FROM audit_record');
+        const count = Number(n);
         return count >= auditRecords.length ? count : undefined;
       }, 60_000);
       const verification = await verifyChain(repository.streamChain());
 
-      ctx.out(formatSummary(summarise(registry, auditRecords, outboxes, dlq), { sent, totals, rows, verification }));
+      ctx.out(
+        formatSummary(summarise(registry, auditRecords, outboxes, dlq), { sent, totals, rows, verification }),
+      );
     } finally {
       await app.close();
     }

@@ -20,7 +20,8 @@ export interface DemoSummary {
   readonly dlqRecords: number;
 }
 
-const SHORT_TYPE = (type: string | null): string => (type ?? 'unknown').replace(/^jp\.kyodo\./, '').replace(/\.v\d+$/, '');
+const SHORT_TYPE = (type: string | null): string =>
+  (type ?? 'unknown').replace(/^jp\.kyodo\./, '').replace(/\.v\d+$/, '');
 
 /** What each party received (from its outbox) and why (from the audit trail). */
 export function summarise(
@@ -83,8 +84,13 @@ export function formatSummary(
 ): string {
   const lines: string[] = [];
   lines.push('', 'What each party received, and what was withheld from it', '');
-  for (const p of summary.parties.sort((a, b) => a.role.localeCompare(b.role) || a.partyId.localeCompare(b.partyId))) {
-    const received = Object.entries(p.received).map(([t, n]) => `${n} ${t}`).join(', ') || 'nothing';
+  for (const p of summary.parties.sort(
+    (a, b) => a.role.localeCompare(b.role) || a.partyId.localeCompare(b.partyId),
+  )) {
+    const received =
+      Object.entries(p.received)
+        .map(([t, n]) => `${n} ${t}`)
+        .join(', ') || 'nothing';
     lines.push(`${p.partyId.padEnd(6)} ${p.role.padEnd(11)} ${p.name}`);
     lines.push(`       received : ${received}  (outbox holds ${p.outboxRecords})`);
     if (p.purposes.size > 0) lines.push(`       purposes : ${[...p.purposes].join(', ')}`);
@@ -92,11 +98,20 @@ export function formatSummary(
     if (p.fieldsWithheld.size > 0) lines.push(`       withheld : ${compact(p.fieldsWithheld)}`);
   }
   const { totals } = run;
-  lines.push('', `Dead letters (${summary.dlqRecords}): ${Object.entries(summary.rejections).map(([r, n]) => `${n} ${r}`).join(', ') || 'none'}`);
+  lines.push(
+    '',
+    `Dead letters (${summary.dlqRecords}): ${
+      Object.entries(summary.rejections)
+        .map(([r, n]) => `${n} ${r}`)
+        .join(', ') || 'none'
+    }`,
+  );
   lines.push(
     `Input ${run.sent} = accepted ${totals.accepted} + rejected ${totals.rejected}` +
       `${run.sent === totals.accepted + totals.rejected ? '  ✓' : '  ✗ MISMATCH'}`,
   );
-  lines.push(`Audit: ${run.rows} rows in PostgreSQL; hash chain ${run.verification.ok ? 'verified ✓' : `BROKEN at ${JSON.stringify(run.verification)}`}`);
+  lines.push(
+    `Audit: ${run.rows} rows in PostgreSQL; hash chain ${run.verification.ok ? 'verified ✓' : `BROKEN at ${JSON.stringify(run.verification)}`}`,
+  );
   return lines.join('\n');
 }

@@ -15,7 +15,12 @@ const SWITCH_PHASES = ['requested', 'accepted', 'completed'] as const;
 
 export function demoTraffic(registry: RegistrySnapshot, topics: Topics, days = 30): DemoTraffic {
   const records: ProducedRecord[] = [];
-  const counts: Record<string, number> = { 'contract-switch': 0, 'meter-reading': 0, negawatt: 0, invalid: 0 };
+  const counts: Record<string, number> = {
+    'contract-switch': 0,
+    'meter-reading': 0,
+    negawatt: 0,
+    invalid: 0,
+  };
   const send = (sender: string, event: InboundEvent) => {
     records.push({ topic: topics.inbox(sender), key: event.subject, value: toRecordValue(event) });
   };
@@ -82,14 +87,36 @@ export function demoTraffic(registry: RegistrySnapshot, topics: Topics, days = 3
     }
   }
   // Records the gateway must reject, each for a different reason.
-  const bad = factory.meterReading({ seed: 1, area: '03', supplyPointId: '0300000000000000000001', retailerId: 'R0002', sender: 'TD03' });
+  const bad = factory.meterReading({
+    seed: 1,
+    area: '03',
+    supplyPointId: '0300000000000000000001',
+    retailerId: 'R0002',
+    sender: 'TD03',
+  });
   const invalid: ProducedRecord[] = [
     { topic: topics.inbox('TD03'), key: bad.subject, value: 'this is not JSON' },
-    { topic: topics.inbox('TD03'), key: bad.subject, value: toRecordValue({ ...bad, source: 'urn:kyodo:party:TD06' }) },
-    { topic: topics.inbox('TD03'), key: bad.subject, value: toRecordValue({ ...bad, type: 'jp.kyodo.unknown.v1' }) },
-    { topic: topics.inbox('TD03'), key: bad.subject, value: toRecordValue({ ...bad, data: { ...bad.data, totalKwh: -1 } }) },
+    {
+      topic: topics.inbox('TD03'),
+      key: bad.subject,
+      value: toRecordValue({ ...bad, source: 'urn:kyodo:party:TD06' }),
+    },
+    {
+      topic: topics.inbox('TD03'),
+      key: bad.subject,
+      value: toRecordValue({ ...bad, type: 'jp.kyodo.unknown.v1' }),
+    },
+    {
+      topic: topics.inbox('TD03'),
+      key: bad.subject,
+      value: toRecordValue({ ...bad, data: { ...bad.data, totalKwh: -1 } }),
+    },
     { topic: topics.inbox('TD03'), key: '0600000000000000000001', value: toRecordValue(bad) },
-    { topic: topics.inbox('TD03'), key: bad.subject, value: toRecordValue({ ...bad, data: { ...bad.data, retailerId: 'R9999' } }) },
+    {
+      topic: topics.inbox('TD03'),
+      key: bad.subject,
+      value: toRecordValue({ ...bad, data: { ...bad.data, retailerId: 'R9999' } }),
+    },
   ];
   records.push(...invalid);
   counts.invalid = invalid.length;
