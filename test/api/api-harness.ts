@@ -51,7 +51,7 @@ export async function startApiTestBed(extra: (Type | DynamicModule)[] = []): Pro
       const res = authorization === undefined ? await req : await req.set('Authorization', authorization);
       return {
         status: res.status,
-        headers: res.headers as Record<string, string | undefined>,
+        headers: res.headers,
         text: res.text,
         body: res.body as unknown,
       };

@@ -80,9 +80,9 @@ describe('kyodo apikey / audit verify / disclosures (real PostgreSQL)', () => {
 
     it('audit verify checks the chain, reports progress, and prints the head to publish', async () => {
       expect(await verifyAuditTrail(ctx, {})).toBe(0);
-      const head = (await bed.ds.query(`SELECT hash FROM audit_chain_head WHERE chain_partition = 0`)) as {
-        hash: string;
-      }[];
+      const head = await bed.ds.query<{ hash: string }[]>(
+        `SELECT hash FROM audit_chain_head WHERE chain_partition = 0`,
+      );
       expect(out).toEqual([
         `Partition 0: 10001 rows checked; head at offset 10000, hash ${head[0].hash}`,
         'Audit chain intact: 10001 rows in 1 chain.',
@@ -137,7 +137,7 @@ describe('kyodo apikey / audit verify / disclosures (real PostgreSQL)', () => {
       expect(await verifyAuditTrail(ctx, {})).toBe(1);
       expect(out[0]).toBe('Partition 0: 4243 rows checked');
       expect(out[1]).toBe(`Audit chain BROKEN at partition 0, offset 4242, audit id ${victim.id}: edited`);
-      expect(out[2]).toMatch(/^  stored hash \w+… is not the hash of the row's content/);
+      expect(out[2]).toMatch(/^ {2}stored hash \w+… is not the hash of the row's content/);
       expect(out).toHaveLength(3);
 
       out = [];

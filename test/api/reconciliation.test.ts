@@ -112,7 +112,11 @@ describe('reconciliation (real PostgreSQL and Kafka)', () => {
       missingFromOutbox: [audits[3].outboundId],
       missingFromAudit: [orphan.outboundId],
       unreadable: [
-        { topic: topics().outbox('R0001'), partition: expect.any(Number), offset: expect.any(String) },
+        {
+          topic: topics().outbox('R0001'),
+          partition: expect.any(Number) as unknown,
+          offset: expect.any(String) as unknown,
+        },
       ],
       trimmedOutboxes: [],
       notVerifiable: 0,

@@ -4,9 +4,25 @@ import type { JsonObject, RegistryData } from '@kyodo/contracts';
 import { factory } from '@kyodo/contracts/testing';
 import type { KyodoConfig } from '@kyodo/config';
 import { AuditRepository } from '@kyodo/persistence';
-import { collect, createTestDatabase, testConfig, testKafka, waitFor, type CollectedRecord } from '../support/harness';
+import {
+  collect,
+  createTestDatabase,
+  testConfig,
+  testKafka,
+  waitFor,
+  type CollectedRecord,
+} from '../support/harness';
 import { importRegistry, startKyodo } from '../support/kyodo';
-import { expectedDeliveries, leafPaths, openDatabase, send, waitForAuditRows, type ExpectedDelivery, type Sent } from './audit-support';
+import {
+  expectedDeliveries,
+  leafPaths,
+  openDatabase,
+  send,
+  settleAuditRows,
+  deliveredRowCount,
+  type ExpectedDelivery,
+  type Sent,
+} from './audit-support';
 
 // The disclosure report of one supply point, end to end: the gateway and the audit writer run on the
 // real broker and database; what `disclosures` lists is compared with what the contract says must have
@@ -34,10 +50,34 @@ const REGISTRY: RegistryData = {
     { aggregatorId: 'DR002', supplyPointId: SP_B, from: '2026-04-01', to: '2027-03-31' },
   ],
   consents: [
-    { id: 'C-A1', thirdPartyId: 'TP001', supplyPointId: SP_A, categories: ['meter-reading', 'negawatt'], from: '2026-01-01', to: '2027-12-31', revokedAt: null },
+    {
+      id: 'C-A1',
+      thirdPartyId: 'TP001',
+      supplyPointId: SP_A,
+      categories: ['meter-reading', 'negawatt'],
+      from: '2026-01-01',
+      to: '2027-12-31',
+      revokedAt: null,
+    },
     // Revoked before any of the traffic: TP002 must never appear in SP_A's report.
-    { id: 'C-A2', thirdPartyId: 'TP002', supplyPointId: SP_A, categories: ['meter-reading', 'negawatt'], from: '2026-01-01', to: '2027-12-31', revokedAt: '2026-10-15T00:00:00+09:00' },
-    { id: 'C-B1', thirdPartyId: 'TP002', supplyPointId: SP_B, categories: ['meter-reading'], from: '2026-01-01', to: '2027-12-31', revokedAt: null },
+    {
+      id: 'C-A2',
+      thirdPartyId: 'TP002',
+      supplyPointId: SP_A,
+      categories: ['meter-reading', 'negawatt'],
+      from: '2026-01-01',
+      to: '2027-12-31',
+      revokedAt: '2026-10-15T00:00:00+09:00',
+    },
+    {
+      id: 'C-B1',
+      thirdPartyId: 'TP002',
+      supplyPointId: SP_B,
+      categories: ['meter-reading'],
+      from: '2026-01-01',
+      to: '2027-12-31',
+      revokedAt: null,
+    },
   ],
 };
 
@@ -62,11 +102,31 @@ function switchPhase(phase: 'requested' | 'accepted' | 'completed', sender: stri
 
 function readingA(day: string, i: number): Sent {
   const retailerId = day < EFFECTIVE ? 'R0001' : 'R0002';
-  return { sender: 'TD03', event: factory.meterReading({ seed: 100 + i, area: '03', supplyPointId: SP_A, retailerId, readingDate: day, sender: 'TD03' }) };
+  return {
+    sender: 'TD03',
+    event: factory.meterReading({
+      seed: 100 + i,
+      area: '03',
+      supplyPointId: SP_A,
+      retailerId,
+      readingDate: day,
+      sender: 'TD03',
+    }),
+  };
 }
 
 function readingB(day: string, i: number): Sent {
-  return { sender: 'TD06', event: factory.meterReading({ seed: 200 + i, area: '06', supplyPointId: SP_B, retailerId: 'R0001', readingDate: day, sender: 'TD06' }) };
+  return {
+    sender: 'TD06',
+    event: factory.meterReading({
+      seed: 200 + i,
+      area: '06',
+      supplyPointId: SP_B,
+      retailerId: 'R0001',
+      readingDate: day,
+      sender: 'TD06',
+    }),
+  };
 }
 
 /** Phase 1: the switch is requested and accepted, first half of the month. */
@@ -77,7 +137,14 @@ function phaseOne(): Sent[] {
     ...NOVEMBER.slice(0, 15).map((day, i) => readingA(day, i)),
     {
       sender: 'OCCTO',
-      event: factory.contractSwitch({ seed: 21, area: '06', supplyPointId: SP_B, fromRetailerId: 'R0001', toRetailerId: 'R0002', sender: 'OCCTO' }),
+      event: factory.contractSwitch({
+        seed: 21,
+        area: '06',
+        supplyPointId: SP_B,
+        fromRetailerId: 'R0001',
+        toRetailerId: 'R0002',
+        sender: 'OCCTO',
+      }),
     },
     ...NOVEMBER.slice(0, 5).map((day, i) => readingB(day, i)),
   ];
@@ -87,10 +154,32 @@ function phaseOne(): Sent[] {
 function phaseTwo(): Sent[] {
   return [
     ...NOVEMBER.slice(15).map((day, i) => readingA(day, 15 + i)),
-    { sender: 'DR001', event: factory.negawatt({ seed: 31, area: '03', supplyPointId: SP_A, contractorId: 'DR001', retailerId: 'R0001', date: '2026-11-20', sender: 'DR001' }) },
+    {
+      sender: 'DR001',
+      event: factory.negawatt({
+        seed: 31,
+        area: '03',
+        supplyPointId: SP_A,
+        contractorId: 'DR001',
+        retailerId: 'R0001',
+        date: '2026-11-20',
+        sender: 'DR001',
+      }),
+    },
     switchPhase('completed', 'OCCTO', '2026-11-25T00:00:00+09:00'),
     ...NOVEMBER.slice(5, 10).map((day, i) => readingB(day, 5 + i)),
-    { sender: 'DR002', event: factory.negawatt({ seed: 32, area: '06', supplyPointId: SP_B, contractorId: 'DR002', retailerId: 'R0001', date: '2026-11-20', sender: 'DR002' }) },
+    {
+      sender: 'DR002',
+      event: factory.negawatt({
+        seed: 32,
+        area: '06',
+        supplyPointId: SP_B,
+        contractorId: 'DR002',
+        retailerId: 'R0001',
+        date: '2026-11-20',
+        sender: 'DR002',
+      }),
+    },
   ];
 }
 
@@ -146,20 +235,27 @@ describe('disclosure report from the audit trail (real Kafka and PostgreSQL)', (
     ds = await openDatabase(db.url);
     repository = new AuditRepository(ds);
     const inbox = (id: string) => kyodo.topics.inbox(id);
-    outboxes = await collect(kafka, REGISTRY.parties.map((p) => kyodo.topics.outbox(p.id)));
+    outboxes = await collect(
+      kafka,
+      REGISTRY.parties.map((p) => kyodo.topics.outbox(p.id)),
+    );
 
     const one = phaseOne();
     first = expectedDeliveries(one, REGISTRY);
     await send(kafka, inbox, one);
-    await waitForAuditRows(ds, first.length);
+    await settleAuditRows(ds, first.length);
 
     boundary = new Date();
     await waitFor(() => Date.now() > boundary.getTime() + 1, { what: 'the clock to pass the boundary' });
     const two = phaseTwo();
     second = expectedDeliveries(two, REGISTRY);
     await send(kafka, inbox, two);
-    await waitForAuditRows(ds, first.length + second.length);
-    await waitFor(() => outboxes.records.length >= first.length + second.length, { what: 'every delivery on the outboxes' });
+    await settleAuditRows(ds, first.length + second.length);
+    // Every delivery the trail records is on an outbox too (same Kafka transaction).
+    const delivered = await deliveredRowCount(ds);
+    await waitFor(() => outboxes.records.length >= delivered, {
+      what: `${delivered} deliveries on the outboxes`,
+    });
   });
 
   afterAll(async () => {
@@ -170,7 +266,8 @@ describe('disclosure report from the audit trail (real Kafka and PostgreSQL)', (
     await db?.drop();
   });
 
-  const about = (spid: string, list: readonly ExpectedDelivery[]) => list.filter((e) => e.supplyPointId === spid);
+  const about = (spid: string, list: readonly ExpectedDelivery[]) =>
+    list.filter((e) => e.supplyPointId === spid);
 
   it('lists exactly the deliveries about the supply point: recipient, role, purposes, type, outbound id, fields', async () => {
     const expected = comparable(about(SP_A, [...first, ...second]));
@@ -202,12 +299,15 @@ describe('disclosure report from the audit trail (real Kafka and PostgreSQL)', (
     expect((await repository.disclosures({ supplyPointHmac: hmacB, recipientId: 'TP002' })).length).toBe(10);
     const dr002 = await repository.disclosures({ supplyPointHmac: hmacA, recipientId: 'DR002' });
     const days = dr002.map((r) => r.inboundId!).sort();
-    const readings = about(SP_A, second).filter((e) => e.recipientId === 'DR002').map((e) => e.inboundId).sort();
+    const readings = about(SP_A, second)
+      .filter((e) => e.recipientId === 'DR002')
+      .map((e) => e.inboundId)
+      .sort();
     expect(days).toEqual(readings);
     expect(days).toHaveLength(10);
   });
 
-  it('matches each listed delivery with the event on the recipient\'s outbox: id, audit id, purposes, fields', async () => {
+  it("matches each listed delivery with the event on the recipient's outbox: id, audit id, purposes, fields", async () => {
     const rows = await repository.disclosures({ supplyPointHmac: hmacA });
     for (const row of rows) {
       const topic = kyodo.topics.outbox(row.recipientId!);
@@ -217,7 +317,12 @@ describe('disclosure report from the audit trail (real Kafka and PostgreSQL)', (
         .filter((o) => o.id === row.outboundId);
       expect(match).toHaveLength(1);
       const [outbound] = match;
-      expect(outbound).toMatchObject({ kyodoaudit: row.id, kyodopurpose: row.purposes.join(' '), kyodopolicy: row.policyVersion, subject: SP_A });
+      expect(outbound).toMatchObject({
+        kyodoaudit: row.id,
+        kyodopurpose: row.purposes.join(' '),
+        kyodopolicy: row.policyVersion,
+        subject: SP_A,
+      });
       expect(leafPaths(outbound.data)).toEqual([...row.fieldsDelivered].sort());
     }
   });
@@ -229,12 +334,16 @@ describe('disclosure report from the audit trail (real Kafka and PostgreSQL)', (
     expect(byOutboundId(after)).toEqual(comparable(about(SP_A, second)));
     // The same instant written in Japan time selects the same rows.
     const jst = `${new Date(boundary.getTime() + 9 * 3_600_000).toISOString().slice(0, 23)}+09:00`;
-    expect(byOutboundId(await repository.disclosures({ supplyPointHmac: hmacA, from: jst }))).toEqual(byOutboundId(after));
+    expect(byOutboundId(await repository.disclosures({ supplyPointHmac: hmacA, from: jst }))).toEqual(
+      byOutboundId(after),
+    );
     // A window ending where the first row was decided holds nothing (`to` is exclusive); starting there, everything.
     const all = await repository.disclosures({ supplyPointHmac: hmacA });
     const firstTime = all[0].time;
     expect(await repository.disclosures({ supplyPointHmac: hmacA, to: firstTime })).toEqual([]);
-    expect(await repository.disclosures({ supplyPointHmac: hmacA, from: firstTime })).toHaveLength(all.length);
+    expect(await repository.disclosures({ supplyPointHmac: hmacA, from: firstTime })).toHaveLength(
+      all.length,
+    );
     const later = new Date(Date.now() + 60_000);
     expect(await repository.disclosures({ supplyPointHmac: hmacA, from: later })).toEqual([]);
   });
@@ -245,7 +354,10 @@ describe('disclosure report from the audit trail (real Kafka and PostgreSQL)', (
     expect(recipients).toEqual(['DR001', 'DR002', 'OCCTO', 'R0001', 'R0002', 'TD03', 'TP001']);
     for (const recipientId of recipients) {
       const rows = await repository.disclosures({ supplyPointHmac: hmacA, recipientId });
-      expect({ recipientId, rows: byOutboundId(rows) }).toEqual({ recipientId, rows: comparable(all.filter((e) => e.recipientId === recipientId)) });
+      expect({ recipientId, rows: byOutboundId(rows) }).toEqual({
+        recipientId,
+        rows: comparable(all.filter((e) => e.recipientId === recipientId)),
+      });
       const late = await repository.disclosures({ supplyPointHmac: hmacA, recipientId, from: boundary });
       expect({ recipientId, rows: byOutboundId(late) }).toEqual({
         recipientId,

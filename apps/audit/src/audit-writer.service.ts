@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import type { AuditRecord } from '@kyodo/audit';
+import { normalizeAuditRecord, type AuditRecord } from '@kyodo/audit';
 import { topicsFor } from '@kyodo/contracts';
 import type { KyodoConfig } from '@kyodo/config';
 import type { CommittableBatch, KafkaPort, RunningConsumer } from '@kyodo/kafka';
@@ -60,17 +60,33 @@ export class AuditWriterService implements OnApplicationBootstrap, OnApplication
   private async write(batch: CommittableBatch): Promise<void> {
     const rows = [];
     for (const record of batch.records) {
-      if (record.value === null) continue;
-      rows.push({
-        record: JSON.parse(record.value.toString('utf8')) as AuditRecord,
-        chainPartition: batch.partition,
-        chainOffset: record.offset,
-      });
+      const parsed = this.read(record.value);
+      if (parsed instanceof Error) {
+        // Only the gateway writes this topic: an unreadable record is a bug or tampering. It stays in
+        // Kafka at these coordinates, reconciliation reports its delivery as unaudited, and the
+        // writer carries on rather than stalling every later record of the partition.
+        this.metrics.auditRecordsUnreadable.inc();
+        this.logger.error(
+          { topic: batch.topic, partition: batch.partition, offset: record.offset, err: parsed },
+          'unreadable audit record skipped',
+        );
+        continue;
+      }
+      rows.push({ record: parsed, chainPartition: batch.partition, chainOffset: record.offset });
     }
     const { inserted, skipped } = await this.repository.appendBatch(rows);
     await batch.commit();
     this.metrics.auditRowsWritten.inc(inserted);
     if (skipped > 0) this.metrics.auditRowsSkipped.inc(skipped);
+  }
+
+  private read(value: Buffer | null): AuditRecord | Error {
+    try {
+      if (value === null) throw new Error('empty record');
+      return normalizeAuditRecord(JSON.parse(value.toString('utf8')) as AuditRecord);
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

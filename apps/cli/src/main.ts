@@ -2,7 +2,10 @@ import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '@kyodo/config';
 import { CliContext } from './context';
+import { registerApiKeyCommands } from './apikey.command';
+import { registerAuditCommands } from './audit.command';
 import { registerDemoCommand } from './demo/demo.command';
+import { registerDisclosuresCommand } from './disclosures.command';
 import { registerInfraCommands } from './infra.command';
 import { registerPolicyCommands } from './policy.command';
 import { registerRegistryCommands } from './registry.command';
@@ -18,6 +21,9 @@ export function buildProgram(ctx: CliContext): Command {
   registerRunCommand(program, ctx);
   registerPolicyCommands(program, ctx);
   registerDemoCommand(program, ctx);
+  registerAuditCommands(program, ctx);
+  registerDisclosuresCommand(program, ctx);
+  registerApiKeyCommands(program, ctx);
   return program;
 }
 

@@ -42,6 +42,11 @@ export class KyodoMetrics {
     help: 'Re-delivered audit records skipped (already chained)',
     registers: [this.registry],
   });
+  readonly auditRecordsUnreadable = new Counter({
+    name: 'kyodo_audit_records_unreadable_total',
+    help: 'Audit-topic records that could not be read and were skipped (each one is logged with its offset)',
+    registers: [this.registry],
+  });
   readonly registryVersion = new Gauge({
     name: 'kyodo_registry_version',
     help: 'Registry version the gateway currently routes with',

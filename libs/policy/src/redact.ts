@@ -28,6 +28,13 @@ export interface View {
 
 const NONE: readonly string[] = Object.freeze([]);
 
+/**
+ * Stands for every key the catalogue does not name under one parent (`customer.(unknown)`). Unknown
+ * key names are chosen by the sender and may themselves carry personal data, so they never reach
+ * the audit trail; only the fact that such keys were present, and where, does.
+ */
+export const UNKNOWN_FIELD = '(unknown)';
+
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -95,13 +102,13 @@ export class Redactor {
     };
   }
 
-  /** Records what a disallowed subtree holds: catalogued paths, and unknown keys by their top path. */
+  /** Records what a disallowed subtree holds: catalogued paths, and that unknown keys were present. */
   withhold(slot: Slot, value: unknown): void {
     if (slot.type === OBJECT && isObject(value)) {
       const fields = slot.fields as ReadonlyMap<string, Slot>;
       for (const key in value) {
         const child = fields.get(key);
-        if (child === undefined) this.unknown.push(childPath(slot.path, key));
+        if (child === undefined) this.unknown.push(childPath(slot.path, UNKNOWN_FIELD));
         else this.withhold(child, value[key]);
       }
     } else if (slot.type === ARRAY && Array.isArray(value)) {
@@ -116,7 +123,7 @@ export class Redactor {
   /** Records the keys of an object that its catalogue slot does not name. */
   unknownKeys(slot: Slot, value: JsonObject): void {
     const fields = slot.fields as ReadonlyMap<string, Slot>;
-    for (const key in value) if (!fields.has(key)) this.unknown.push(childPath(slot.path, key));
+    for (const key in value) if (!fields.has(key)) this.unknown.push(childPath(slot.path, UNKNOWN_FIELD));
   }
 
   private deliveredPaths(view: View): readonly string[] {

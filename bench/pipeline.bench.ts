@@ -1,0 +1,214 @@
+/**
+ * End to end on a real broker: meter readings through the gateway (validate, route, redact, audit, one
+ * transaction per batch) against, in the same run and on the same broker, a plain kafkajs
+ * transactional passthrough with the same fan-out (parse, copy to three outboxes, offsets in the
+ * transaction). Prints events/s for both, the ratio, and the gateway process's peak RSS.
+ *
+ *   npx kyodo infra up && npm run build && node dist/bench/pipeline.bench.js     (BENCH_EVENTS=50000)
+ */
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
+import { topicsFor, type RegistryData } from '@kyodo/contracts';
+import { factory, toRecordValue } from '@kyodo/contracts/testing';
+import { loadConfig } from '@kyodo/config';
+import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
+import { KafkaJsClient } from '@kyodo/kafka';
+import { createLogger } from '@kyodo/observability';
+import { RegistryRepository, createDataSource, runMigrations } from '@kyodo/persistence';
+import { provisionTopics, startApp } from '@kyodo/platform';
+import { GatewayModule } from '../apps/gateway/src/gateway.module';
+import { GatewayService } from '../apps/gateway/src/gateway.service';
+
+const N = Number(process.env.BENCH_EVENTS ?? 30_000);
+const PARTITIONS = 3;
+const SUPPLY_POINTS = 1000;
+
+const registry: RegistryData = {
+  parties: [
+    { id: 'R0001', role: 'retailer', name: 'Clean Venture 21' },
+    { id: 'TD03', role: 'tdso', area: '03', name: 'Tokyo T&D' },
+    { id: 'DR001', role: 'aggregator', name: 'Negawatt Co' },
+    { id: 'TP001', role: 'third-party', name: 'Home Energy App' },
+  ],
+  enrollments: Array.from({ length: SUPPLY_POINTS }, (_, i) => ({
+    aggregatorId: 'DR001',
+    supplyPointId: spid(i),
+    from: '2026-01-01',
+    to: '2027-12-31',
+  })),
+  consents: Array.from({ length: SUPPLY_POINTS }, (_, i) => ({
+    id: `C${i}`,
+    thirdPartyId: 'TP001',
+    supplyPointId: spid(i),
+    categories: ['meter-reading' as const],
+    from: '2026-01-01',
+    to: '2027-12-31',
+    revokedAt: null,
+  })),
+};
+
+function spid(i: number): string {
+  return `03${String(i).padStart(20, '0')}`;
+}
+
+async function fill(kafka: KafkaJsClient, topic: string): Promise<void> {
+  const producer = await kafka.createProducer({ idempotent: false });
+  const values = Array.from({ length: SUPPLY_POINTS }, (_, i) => {
+    const e = factory.meterReading({
+      seed: i + 1,
+      area: '03',
+      supplyPointId: spid(i),
+      retailerId: 'R0001',
+      sender: 'TD03',
+    });
+    return { key: e.subject, value: toRecordValue(e) };
+  });
+  for (let i = 0; i < N; i += 2000) {
+    await producer.send(
+      Array.from({ length: Math.min(2000, N - i) }, (_, k) => ({
+        topic,
+        ...values[(i + k) % SUPPLY_POINTS],
+      })),
+    );
+  }
+  await producer.disconnect();
+}
+
+async function passthrough(
+  brokers: string[],
+  inbox: string,
+  outboxes: string[],
+  prefix: string,
+): Promise<number> {
+  const kafka = new Kafka({
+    clientId: 'bench-passthrough',
+    brokers,
+    logLevel: process.env.BENCH_DEBUG ? logLevel.INFO : logLevel.NOTHING,
+  });
+  const producer = kafka.producer({
+    transactionalId: `${prefix}-passthrough`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  const consumer = kafka.consumer({
+    groupId: `${prefix}-passthrough`,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxWaitTimeInMs: 100,
+  });
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topics: [inbox], fromBeginning: true });
+  let done = 0;
+  const started = Date.now();
+  await new Promise<void>((finish) => {
+    void consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const tx = await producer.transaction();
+        const messages = batch.messages.map((m) => {
+          const event = JSON.parse(m.value!.toString('utf8')) as { subject: string };
+          return { key: event.subject, value: JSON.stringify(event) };
+        });
+        // Chunks of ~400 KB per topic: one request's messages for a partition form one record batch,
+        // which the broker refuses above max.message.bytes (1 MiB by default).
+        for (let i = 0; i < messages.length; i += 150) {
+          const slice = messages.slice(i, i + 150);
+          await tx.sendBatch({ topicMessages: outboxes.map((topic) => ({ topic, messages: slice })) });
+        }
+        await tx.sendOffsets({
+          consumerGroupId: `${prefix}-passthrough`,
+          topics: [
+            {
+              topic: batch.topic,
+              partitions: [
+                { partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() },
+              ],
+            },
+          ],
+        });
+        await tx.commit();
+        done += batch.messages.length;
+        if (done >= N) finish();
+      },
+    });
+  });
+  const rate = N / ((Date.now() - started) / 1000);
+  await consumer.disconnect();
+  await producer.disconnect();
+  return rate;
+}
+
+async function main(): Promise<void> {
+  const base = loadConfig();
+  const prefix = `bench${randomBytes(3).toString('hex')}`;
+  const databaseUrl = withDatabase(base.databaseUrl, `kyodo_bench_${prefix}`);
+  const config = {
+    ...base,
+    topicPrefix: prefix,
+    databaseUrl,
+    partitionsPerTopic: PARTITIONS,
+    logLevel: 'warn',
+  };
+  const topics = topicsFor(prefix);
+  const kafka = new KafkaJsClient({
+    brokers: config.kafkaBrokers,
+    clientId: 'bench',
+    defaultPartitions: PARTITIONS,
+  });
+  await ensureDatabase(databaseUrl);
+  const ds = createDataSource(databaseUrl);
+  await ds.initialize();
+  await runMigrations(ds);
+  await new RegistryRepository(ds).importRegistry(registry);
+  await ds.destroy();
+  await provisionTopics(
+    kafka,
+    topics,
+    registry.parties.map((p) => p.id),
+    PARTITIONS,
+  );
+  const baselineIn = `${prefix}.baseline.in`;
+  const baselineOut = [1, 2, 3].map((n) => `${prefix}.baseline.out${n}`);
+  await kafka.ensureTopics([baselineIn, ...baselineOut].map((name) => ({ name, partitions: PARTITIONS })));
+  console.log(`Filling ${N.toLocaleString('en')} meter readings (2.8 KB, fan-out 3) into two inboxes...`);
+  const t = Date.now();
+  await fill(kafka, baselineIn);
+  await fill(kafka, topics.inbox('TD03'));
+  console.log(`  filled in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+  const baseline = await passthrough(config.kafkaBrokers as string[], baselineIn, baselineOut, prefix);
+  console.log(
+    `plain kafkajs transactional passthrough  ${Math.round(baseline).toLocaleString('en').padStart(8)} events/s`,
+  );
+
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  const started = Date.now();
+  const app = await startApp('bench', [GatewayModule], { config, logger: createLogger('warn'), port: 0 });
+  const gateway = app.get(GatewayService);
+  while (gateway.totals.inputs < N) await new Promise((r) => setTimeout(r, 20));
+  const rate = N / ((Date.now() - started) / 1000);
+  clearInterval(sampler);
+  console.log(
+    `kyodo gateway (validate+route+audit)      ${Math.round(rate).toLocaleString('en').padStart(8)} events/s  (incl. start-up)`,
+  );
+  console.log(
+    `gateway / passthrough: ${(rate / baseline).toFixed(2)}   peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MiB`,
+  );
+  await app.close();
+  await kafka.deleteTopics([
+    baselineIn,
+    ...baselineOut,
+    topics.audit,
+    topics.dlq,
+    ...registry.parties.flatMap((p) => [topics.inbox(p.id), topics.outbox(p.id)]),
+  ]);
+  await kafka.close();
+  await dropDatabase(databaseUrl);
+}
+
+main().catch((error: Error) => {
+  console.error(error);
+  process.exit(1);
+});
