@@ -6,99 +6,10 @@
 import type { DataSource } from 'typeorm';
 import { outboundEventId } from '@kyodo/audit';
 import type { EventKind, InboundEvent, JsonObject, Party, PartyRole, RegistryData } from '@kyodo/contracts';
-import { toRecordValue } from '@kyodo/contracts/testing';
+import { CONTRACT_TABLE, IDENTITY_FIELDS, toRecordValue } from '@kyodo/contracts/testing';
 import type { KafkaJsClient, ProducedRecord } from '@kyodo/kafka';
 import { createDataSource } from '@kyodo/persistence';
 import { waitFor } from '../support/harness';
-
-// --- The contract's table, as data ------------------------------------------------------------
-
-const SUPPLY_POINT_FIELDS = [
-  'supplyPointId',
-  'area',
-  'remoteIsland',
-  'consignmentContractAmountKw',
-  'currentLimitA',
-  'serviceMenu',
-  'powerFactor',
-  'supplyMethod',
-  'contractDeterminationMethod',
-  'meter.meterId',
-  'meter.type',
-  'meter.multiplier',
-  'leadInPoleNumber',
-  'gridInterconnection',
-  'transferDate',
-  'meterReadingDate',
-  'contractStatus',
-  'decommissioningMethod',
-].map((f) => `supplyPoint.${f}`);
-const INTERVALS = ['intervals[].start', 'intervals[].kwh'];
-const NEGAWATT_ITEMS = ['baseline', 'demandControl', 'supplyDemand', 'generationSales'].map(
-  (f) => `negawatt.${f}`,
-);
-
-/** Routing identity: kept for every recipient. */
-const IDENTITY: Record<EventKind, string[]> = {
-  'contract-switch': [
-    'switchId',
-    'phase',
-    'fromRetailerId',
-    'toRetailerId',
-    'effectiveDate',
-    'supplyPoint.supplyPointId',
-  ],
-  'meter-reading': ['retailerId', 'readingDate', 'intervalMinutes'],
-  negawatt: ['contractorId', 'retailerId', 'dispatchId', 'date'],
-};
-
-type Row = readonly [kind: EventKind, relation: string, purpose: string, fields: readonly string[]];
-
-/** The table's rows in its order (also the order of purposes on a delivery). */
-const TABLE: readonly Row[] = [
-  [
-    'contract-switch',
-    'occto',
-    'switching-agency',
-    ['customer.name', 'customer.contractNumber', 'supplyPoint.area', 'supplyPoint.remoteIsland'],
-  ],
-  [
-    'contract-switch',
-    'contract-holder',
-    'switching-agency',
-    ['customer.name', 'customer.address', 'customer.contractNumber'],
-  ],
-  [
-    'contract-switch',
-    'area-tdso',
-    'consignment-contract',
-    ['customer.name', 'customer.address', 'customer.phone', ...SUPPLY_POINT_FIELDS],
-  ],
-  ['contract-switch', 'gaining-retailer', 'supply-point-confirmation', SUPPLY_POINT_FIELDS],
-  [
-    'meter-reading',
-    'contract-retailer',
-    'td-operations',
-    ['meterId', ...INTERVALS, 'totalKwh', 'customer.contractNumber'],
-  ],
-  ['meter-reading', 'area-tdso', 'td-operations', ['meterId', ...INTERVALS, 'totalKwh']],
-  ['meter-reading', 'enrolled-aggregator', 'negawatt-trading', [...INTERVALS, 'totalKwh']],
-  ['meter-reading', 'consented-third-party', 'third-party-consent', [...INTERVALS, 'totalKwh']],
-  ['negawatt', 'contracted-aggregator', 'negawatt-trading', NEGAWATT_ITEMS],
-  [
-    'negawatt',
-    'area-tdso',
-    'negawatt-trading',
-    ['negawatt.baseline', 'negawatt.demandControl', 'negawatt.supplyDemand'],
-  ],
-  ['negawatt', 'contract-retailer', 'negawatt-trading', ['negawatt.baseline', 'negawatt.demandControl']],
-  [
-    'negawatt',
-    'consented-third-party',
-    'third-party-consent',
-    ['negawatt.baseline', 'negawatt.demandControl'],
-  ],
-];
 
 const TYPES: Record<string, EventKind> = {
   'jp.kyodo.contract-switch.v1': 'contract-switch',
@@ -216,8 +127,8 @@ export function expectedDeliveries(sent: readonly Sent[], registry: RegistryData
   for (const s of sent) {
     const kind = kindOf(s.event);
     for (const [recipientId, { party, relations }] of relatedParties(s, registry)) {
-      const rows = TABLE.filter(([k, r]) => k === kind && relations.has(r));
-      const allowed = new Set([...IDENTITY[kind], ...rows.flatMap(([, , , fields]) => fields)]);
+      const rows = CONTRACT_TABLE.filter(([k, r]) => k === kind && relations.has(r));
+      const allowed = new Set([...IDENTITY_FIELDS[kind], ...rows.flatMap(([, , , fields]) => fields)]);
       out.push({
         inboundSource: s.event.source,
         inboundId: s.event.id,

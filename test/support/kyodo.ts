@@ -36,7 +36,7 @@ export async function startKyodo(
   config: KyodoConfig,
   modules = [GatewayModule, AuditModule],
 ): Promise<{ app: INestApplication; topics: Topics; stop: () => Promise<void> }> {
-  const logger = createLogger(process.env.KYODO_TEST_LOG_LEVEL ?? 'warn');
+  const logger = createLogger(process.env.KYODO_TEST_LOG_LEVEL ?? 'error');
   const app = await startApp('kyodo-test', modules, { config, logger, port: 0 });
   return { app, topics: topicsFor(config.topicPrefix), stop: () => app.close() };
 }

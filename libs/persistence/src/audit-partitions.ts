@@ -1,5 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import { select } from './sql';
+import { inTransaction, select } from './sql';
 
 /**
  * Monthly partitions of `audit_record`, by UTC month of `time`.
@@ -171,24 +171,6 @@ async function ensureMonth(ds: DataSource, month: YearMonth): Promise<boolean> {
 async function exists(q: QueryRunner, name: string): Promise<boolean> {
   const rows = await select<{ oid: string | null }>(q, 'SELECT to_regclass($1)::text AS oid', [name]);
   return rows[0]?.oid != null;
-}
-
-async function inTransaction<T>(ds: DataSource, work: (q: QueryRunner) => Promise<T>): Promise<T> {
-  const q = ds.createQueryRunner();
-  await q.connect();
-  try {
-    await q.startTransaction();
-    try {
-      const result = await work(q);
-      await q.commitTransaction();
-      return result;
-    } catch (error) {
-      await q.rollbackTransaction();
-      throw error;
-    }
-  } finally {
-    await q.release();
-  }
 }
 
 function toYearMonth(month: AuditMonth): YearMonth {

@@ -9,7 +9,7 @@ import {
   type ChainInput,
 } from '@kyodo/audit';
 import { AuditQueryError } from './errors';
-import { select } from './sql';
+import { inTransaction, select } from './sql';
 
 export interface AppendResult {
   readonly inserted: number;
@@ -118,7 +118,7 @@ export class AuditRepository {
   async appendBatch(inputs: readonly ChainInput[]): Promise<AppendResult> {
     if (inputs.length === 0) return { inserted: 0, skipped: 0, heads: [] };
     const partitions = [...new Set(inputs.map((i) => i.chainPartition))].sort((a, b) => a - b);
-    return this.inTransaction(async (q) => {
+    return inTransaction(this.ds, async (q) => {
       await q.query(
         `INSERT INTO audit_chain_head (chain_partition, chain_offset, hash)
          SELECT p, -1, $2 FROM unnest($1::int[]) AS p ORDER BY p ON CONFLICT DO NOTHING`,
@@ -284,24 +284,6 @@ export class AuditRepository {
       params,
     );
     return rows.map((r) => r.outbound_id);
-  }
-
-  private async inTransaction<T>(work: (q: QueryRunner) => Promise<T>): Promise<T> {
-    const q = this.ds.createQueryRunner();
-    await q.connect();
-    try {
-      await q.startTransaction();
-      try {
-        const result = await work(q);
-        await q.commitTransaction();
-        return result;
-      } catch (error) {
-        await q.rollbackTransaction();
-        throw error;
-      }
-    } finally {
-      await q.release();
-    }
   }
 }
 

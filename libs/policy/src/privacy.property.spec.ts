@@ -9,6 +9,7 @@ import type {
   RegistryData,
 } from '@kyodo/contracts';
 import { EVENT_TYPES, RegistrySnapshot } from '@kyodo/contracts';
+import { CONTRACT_TABLE, IDENTITY_FIELDS, NEGAWATT_ITEMS } from '@kyodo/contracts/testing';
 import { compilePolicy, evaluate, loadPolicy } from './index';
 
 /**
@@ -17,34 +18,8 @@ import { compilePolicy, evaluate, loadPolicy } from './index';
  * never does. The expectations below are written from CONTRACT.md, not from the policy file.
  */
 
-const SUPPLY_POINT_LEAVES = [
-  'supplyPointId',
-  'area',
-  'remoteIsland',
-  'consignmentContractAmountKw',
-  'currentLimitA',
-  'serviceMenu',
-  'powerFactor',
-  'supplyMethod',
-  'contractDeterminationMethod',
-  'meter.meterId',
-  'meter.type',
-  'meter.multiplier',
-  'leadInPoleNumber',
-  'gridInterconnection',
-  'transferDate',
-  'meterReadingDate',
-  'contractStatus',
-  'decommissioningMethod',
-].map((f) => `supplyPoint.${f}`);
-const INTERVALS = ['intervals[].start', 'intervals[].kwh'];
 /** negawatt.* values are opaque: anything below an allowed one may travel. */
-const OPAQUE = [
-  'negawatt.baseline',
-  'negawatt.demandControl',
-  'negawatt.supplyDemand',
-  'negawatt.generationSales',
-];
+const OPAQUE = NEGAWATT_ITEMS;
 
 interface Row {
   readonly relation: string;
@@ -52,73 +27,17 @@ interface Row {
   readonly fields: readonly string[];
 }
 
+const rowsOf = (kind: EventKind): Row[] =>
+  CONTRACT_TABLE.filter(([k]) => k === kind).map(([, relation, purpose, fields]) => ({
+    relation,
+    purpose,
+    fields,
+  }));
+
 const CONTRACT: Record<EventKind, { identity: readonly string[]; rows: readonly Row[] }> = {
-  'contract-switch': {
-    identity: [
-      'switchId',
-      'phase',
-      'fromRetailerId',
-      'toRetailerId',
-      'effectiveDate',
-      'supplyPoint.supplyPointId',
-    ],
-    rows: [
-      {
-        relation: 'occto',
-        purpose: 'switching-agency',
-        fields: ['customer.name', 'customer.contractNumber', 'supplyPoint.area', 'supplyPoint.remoteIsland'],
-      },
-      {
-        relation: 'contract-holder',
-        purpose: 'switching-agency',
-        fields: ['customer.name', 'customer.address', 'customer.contractNumber'],
-      },
-      {
-        relation: 'area-tdso',
-        purpose: 'consignment-contract',
-        fields: ['customer.name', 'customer.address', 'customer.phone', ...SUPPLY_POINT_LEAVES],
-      },
-      { relation: 'gaining-retailer', purpose: 'supply-point-confirmation', fields: SUPPLY_POINT_LEAVES },
-    ],
-  },
-  'meter-reading': {
-    identity: ['retailerId', 'readingDate', 'intervalMinutes'],
-    rows: [
-      {
-        relation: 'contract-retailer',
-        purpose: 'td-operations',
-        fields: ['meterId', ...INTERVALS, 'totalKwh', 'customer.contractNumber'],
-      },
-      { relation: 'area-tdso', purpose: 'td-operations', fields: ['meterId', ...INTERVALS, 'totalKwh'] },
-      { relation: 'enrolled-aggregator', purpose: 'negawatt-trading', fields: [...INTERVALS, 'totalKwh'] },
-      {
-        relation: 'consented-third-party',
-        purpose: 'third-party-consent',
-        fields: [...INTERVALS, 'totalKwh'],
-      },
-    ],
-  },
-  negawatt: {
-    identity: ['contractorId', 'retailerId', 'dispatchId', 'date'],
-    rows: [
-      { relation: 'contracted-aggregator', purpose: 'negawatt-trading', fields: OPAQUE },
-      {
-        relation: 'area-tdso',
-        purpose: 'negawatt-trading',
-        fields: ['negawatt.baseline', 'negawatt.demandControl', 'negawatt.supplyDemand'],
-      },
-      {
-        relation: 'contract-retailer',
-        purpose: 'negawatt-trading',
-        fields: ['negawatt.baseline', 'negawatt.demandControl'],
-      },
-      {
-        relation: 'consented-third-party',
-        purpose: 'third-party-consent',
-        fields: ['negawatt.baseline', 'negawatt.demandControl'],
-      },
-    ],
-  },
+  'contract-switch': { identity: IDENTITY_FIELDS['contract-switch'], rows: rowsOf('contract-switch') },
+  'meter-reading': { identity: IDENTITY_FIELDS['meter-reading'], rows: rowsOf('meter-reading') },
+  negawatt: { identity: IDENTITY_FIELDS.negawatt, rows: rowsOf('negawatt') },
 };
 
 // ---- The reference: who is related, written straight from the contract's relation list. ----

@@ -4,6 +4,7 @@ import {
   checkPartyReferences,
   parseInbound,
   type InboundEvent,
+  type InboundPartial,
   type OutboundEvent,
   type RegistrySnapshot,
   type Rejection,
@@ -155,12 +156,13 @@ export class Router {
       return;
     }
     const decision = evaluate(this.options.policy, event, kind, registry, { sender });
-    const hmac = supplyPointHmac(this.options.hmacKey, supplyPointId);
     stats.accepted += 1;
     if (decision.deliveries.length === 0) {
-      out.push(this.auditOutput(this.noRecipientAudit(record, event, hmac, now)));
+      const known = { source: event.source, id: event.id, type: event.type, time: event.time, supplyPointId };
+      out.push(this.auditOutput(this.undeliveredAudit(record, now, 'no-recipient', null, known)));
       return;
     }
+    const hmac = supplyPointHmac(this.options.hmacKey, supplyPointId);
     for (const delivery of decision.deliveries) {
       this.deliver(record, event, supplyPointId, hmac, delivery, now, out);
       stats.deliveries += 1;
@@ -227,23 +229,27 @@ export class Router {
     out.push(this.auditOutput(audit));
   }
 
-  private noRecipientAudit(
+  /** The audit record of an input that was delivered to nobody: rejected, or concerning no party. */
+  private undeliveredAudit(
     record: InboundRecord,
-    event: InboundEvent,
-    hmac: string,
     now: string,
+    outcome: 'rejected' | 'no-recipient',
+    reason: RejectionReason | null,
+    known: InboundPartial | undefined,
   ): AuditRecord {
     return {
       id: auditRecordId(record, null),
       time: now,
-      eventTime: event.time,
+      eventTime: known?.time ?? null,
       inboundTopic: record.topic,
       inboundPartition: record.partition,
       inboundOffset: record.offset,
-      inboundSource: event.source,
-      inboundId: event.id,
-      type: event.type,
-      supplyPointHmac: hmac,
+      inboundSource: known?.source ?? null,
+      inboundId: known?.id ?? null,
+      type: known?.type ?? null,
+      supplyPointHmac: known?.supplyPointId
+        ? supplyPointHmac(this.options.hmacKey, known.supplyPointId)
+        : null,
       recipientId: null,
       recipientRole: null,
       relations: [],
@@ -251,8 +257,8 @@ export class Router {
       fieldsDelivered: [],
       fieldsWithheld: [],
       policyVersion: this.options.policy.version,
-      outcome: 'no-recipient',
-      reason: null,
+      outcome,
+      reason,
       outboundId: null,
     };
   }
@@ -261,15 +267,12 @@ export class Router {
     record: InboundRecord,
     now: string,
     rejection: Rejection,
-    partial:
-      { source?: string; id?: string; type?: string; time?: string; supplyPointId?: string } | undefined,
+    partial: InboundPartial | undefined,
     out: OutputRecord[],
     stats: RouteStats,
   ): void {
     stats.rejected += 1;
     stats.rejections[rejection.reason] = (stats.rejections[rejection.reason] ?? 0) + 1;
-    const auditId = auditRecordId(record, null);
-    const policyVersion = this.options.policy.version;
     const value = encodeOriginal(record.value);
     const letter: DeadLetter = {
       reason: rejection.reason,
@@ -281,35 +284,11 @@ export class Router {
       value: value.value,
       valueEncoding: value.encoding,
       rejectedAt: now,
-      auditId,
-      policyVersion,
+      auditId: auditRecordId(record, null),
+      policyVersion: this.options.policy.version,
     };
     out.push({ topic: this.options.topics.dlq, key: letter.key, value: JSON.stringify(letter) });
-    const hmac = partial?.supplyPointId ? supplyPointHmac(this.options.hmacKey, partial.supplyPointId) : null;
-    out.push(
-      this.auditOutput({
-        id: auditId,
-        time: now,
-        eventTime: partial?.time ?? null,
-        inboundTopic: record.topic,
-        inboundPartition: record.partition,
-        inboundOffset: record.offset,
-        inboundSource: partial?.source ?? null,
-        inboundId: partial?.id ?? null,
-        type: partial?.type ?? null,
-        supplyPointHmac: hmac,
-        recipientId: null,
-        recipientRole: null,
-        relations: [],
-        purposes: [],
-        fieldsDelivered: [],
-        fieldsWithheld: [],
-        policyVersion,
-        outcome: 'rejected',
-        reason: rejection.reason,
-        outboundId: null,
-      }),
-    );
+    out.push(this.auditOutput(this.undeliveredAudit(record, now, 'rejected', rejection.reason, partial)));
   }
 
   /** Audit records are keyed by the supply point's HMAC, so one supply point's trail stays in one chain. */
