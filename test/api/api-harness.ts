@@ -30,10 +30,16 @@ export interface ApiTestBed {
   close(): Promise<void>;
 }
 
-/** The API on the platform, as `kyodo run` starts it, on a fresh database and a free port. */
-export async function startApiTestBed(extra: (Type | DynamicModule)[] = []): Promise<ApiTestBed> {
+/**
+ * The API on the platform, as `kyodo run` starts it, on a fresh database and a free port; `overrides`
+ * change its configuration (an unreachable broker, say).
+ */
+export async function startApiTestBed(
+  extra: (Type | DynamicModule)[] = [],
+  overrides: Partial<KyodoConfig> = {},
+): Promise<ApiTestBed> {
   const db = await createTestDatabase();
-  const config = testConfig({ databaseUrl: db.url });
+  const config = testConfig({ ...overrides, databaseUrl: db.url });
   const app = await startApp('api-test', [ApiModule, ...extra], {
     config,
     logger: createLogger('silent'),

@@ -1,6 +1,8 @@
 import type { AuditRecord } from '@kyodo/audit';
 import { topicsFor } from '@kyodo/contracts';
-import type { KafkaJsClient, ProducedRecord } from '@kyodo/kafka';
+import type { KafkaJsClient, KafkaPort, ProducedRecord } from '@kyodo/kafka';
+import { TimeLimitError, WorkLimitError } from '../../apps/api/src/errors';
+import { readOutboxes } from '../../apps/api/src/reconciliation/outbox-reader';
 import { ReconciliationRepository } from '../../apps/api/src/reconciliation/reconciliation.repository';
 import { ReconciliationService } from '../../apps/api/src/reconciliation/reconciliation.service';
 import { reconcileAuditTrail } from '../../apps/cli/src/audit.command';
@@ -192,5 +194,54 @@ describe('reconciliation (real PostgreSQL and Kafka)', () => {
     const to = new Date(t0 - 60_000).toISOString();
     expect(await reconcileAuditTrail(ctx, { from, to })).toBe(0);
     expect(out[out.length - 1]).toBe('Audit trail and outboxes agree.');
+  });
+
+  describe('bounded work', () => {
+    const service = (options: { maxRecords?: number; timeoutMs?: number }, port: KafkaPort = kafka) =>
+      new ReconciliationService(new ReconciliationRepository(bed.ds), port, {
+        topicPrefix: bed.config.topicPrefix,
+        ...options,
+      });
+
+    it('refuses outboxes holding more offsets than it may read, before reading them', async () => {
+      const refused = service({ maxRecords: 2 }).reconcile();
+      await expect(refused).rejects.toThrow(WorkLimitError);
+      await expect(refused).rejects.toThrow(/^the outboxes hold \d+ offsets to read, more than the 2 /);
+    });
+
+    it('refuses more audit deliveries than it may compare', async () => {
+      // No outboxes at all on this port, so only the audit side counts: 4 deliveries, 3 allowed.
+      const noOutboxes = { listTopics: () => Promise.resolve([]) } as unknown as KafkaPort;
+      const refused = service({ maxRecords: 3 }, noOutboxes).reconcile();
+      await expect(refused).rejects.toThrow(WorkLimitError);
+      await expect(refused).rejects.toThrow(
+        'the audit trail records more than 3 deliveries, the most one reconciliation compares',
+      );
+      await expect(service({ maxRecords: 4 }, noOutboxes).reconcile()).resolves.toMatchObject({
+        auditDeliveries: 4,
+      });
+    });
+
+    it('stops reading the outboxes when aborted mid-read', async () => {
+      const controller = new AbortController();
+      const reason = new Error('time is up');
+      const read = readOutboxes(
+        kafka,
+        [topics().outbox('TD03'), topics().outbox('R0001')],
+        () => controller.abort(reason),
+        { groupPrefix: bed.config.topicPrefix, idleMs: 60_000, signal: controller.signal },
+      );
+      await expect(read).rejects.toBe(reason);
+    });
+
+    it('gives up after its time limit, saying so', async () => {
+      const started = Date.now();
+      const abandoned = service({ timeoutMs: 1 }).reconcile();
+      await expect(abandoned).rejects.toThrow(TimeLimitError);
+      await expect(abandoned).rejects.toThrow(
+        /^reconciliation did not finish within 0\.001 s and was abandoned/,
+      );
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
   });
 });

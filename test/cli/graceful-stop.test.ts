@@ -93,6 +93,16 @@ describe('kyodo run: graceful stop (separate process, real broker and database)'
       const log = first.output.join('');
       expect(log).toContain('gateway stopping');
       expect(log).toContain('stopped cleanly');
+      // What the first process committed (offsets) and what it delivered (outputs) agree: each input
+      // it consumed has its one delivery visible, and no delivery exists for an input it did not commit.
+      const committed = (await kafka.committedOffsets(`${config.topicPrefix}.gateway`, topics.inbox('TD03')))
+        .map((p) => Math.max(0, Number(p.offset)))
+        .reduce((a, b) => a + b, 0);
+      expect(committed).toBeGreaterThan(0);
+      await waitFor(() => outbox.records.length >= committed, {
+        what: `${committed} deliveries of the first run`,
+      });
+      expect(outbox.records).toHaveLength(committed);
 
       const second = run(env);
       try {

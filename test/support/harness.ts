@@ -32,7 +32,7 @@ export function testConfig(overrides: Partial<KyodoConfig> & { databaseUrl: stri
     ...loadConfig({
       ...process.env,
       KYODO_TOPIC_PREFIX: `t${uniqueId()}`,
-      KYODO_AUDIT_HMAC_KEY: `test-${uniqueId()}`,
+      KYODO_AUDIT_HMAC_KEY: `test-${uniqueId()}${uniqueId()}`,
     }),
     registryRefreshMs: 200,
     partitionsPerTopic: 2,

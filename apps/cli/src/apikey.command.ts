@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { API_KEY_ROLES, ApiKeyRepository, type ApiKeyRole } from '@kyodo/persistence';
-import { openDatabase } from '../../api/src/cli-support';
+import { openDatabase } from './support';
 import type { CliContext } from './context';
 
 export function registerApiKeyCommands(program: Command, ctx: CliContext): void {

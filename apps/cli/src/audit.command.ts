@@ -2,22 +2,19 @@ import type { Command } from 'commander';
 import { verifyChain, type ChainedAuditRow, type ChainFault, type ChainHead } from '@kyodo/audit';
 import { KafkaJsClient } from '@kyodo/kafka';
 import { AuditRepository } from '@kyodo/persistence';
-import {
-  messageOf,
-  openDatabase,
-  partitionArgument,
-  plural,
-  timeBoundArgument,
-} from '../../api/src/cli-support';
-import { ApiInputError, DependencyUnavailableError } from '../../api/src/errors';
+import { ApiInputError, DependencyUnavailableError, WorkLimitError } from '../../api/src/errors';
 import { ReconciliationRepository } from '../../api/src/reconciliation/reconciliation.repository';
 import {
+  RECONCILIATION_MAX_RECORDS,
   ReconciliationService,
   type ReconciliationReport,
 } from '../../api/src/reconciliation/reconciliation.service';
 import type { CliContext } from './context';
+import { messageOf, openDatabase, partitionArgument, plural, timeBoundArgument } from './support';
 
 const PROGRESS_EVERY = 10_000;
+/** `audit reconcile` is not behind an HTTP proxy's patience: it may take longer than the API's 60 s. */
+const RECONCILE_TIMEOUT_MS = 5 * 60_000;
 
 export function registerAuditCommands(program: Command, ctx: CliContext): void {
   const audit = program
@@ -42,7 +39,9 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .description(
       "compare the deliveries the audit trail records with the outbound events in the recipients' outboxes; " +
         'exit 1 on any difference. Without --from/--to everything is compared; with them, audit records are ' +
-        'taken by their time and outbox records by their Kafka timestamp, with a 5-minute grace at both edges',
+        'taken by their time and outbox records by their Kafka timestamp, with a 5-minute grace at both edges. ' +
+        `Reads at most ${RECONCILIATION_MAX_RECORDS} outbox offsets (every outbox from its start) and as many ` +
+        `audit deliveries, and gives up after ${RECONCILE_TIMEOUT_MS / 60_000} minutes (exit 1 either way)`,
     )
     .option(
       '--from <time>',
@@ -179,6 +178,7 @@ export async function reconcileAuditTrail(ctx: CliContext, opts: ReconcileOption
   try {
     const service = new ReconciliationService(new ReconciliationRepository(ds), kafka, {
       topicPrefix: ctx.config.topicPrefix,
+      timeoutMs: RECONCILE_TIMEOUT_MS,
       warn: (message, details) => ctx.progress(`warning: ${message} ${JSON.stringify(details)}`),
     });
     ctx.progress('Reading the outboxes up to their current end …');
@@ -186,7 +186,11 @@ export async function reconcileAuditTrail(ctx: CliContext, opts: ReconcileOption
     try {
       report = await service.reconcile({ from: opts.from, to: opts.to });
     } catch (error) {
-      if (error instanceof ApiInputError || error instanceof DependencyUnavailableError) {
+      if (
+        error instanceof ApiInputError ||
+        error instanceof WorkLimitError ||
+        error instanceof DependencyUnavailableError
+      ) {
         ctx.progress(`kyodo: ${error.message}`);
         return 1;
       }

@@ -1,12 +1,5 @@
 import { Option, type Command } from 'commander';
 import { AuditRepository } from '@kyodo/persistence';
-import {
-  openDatabase,
-  partyIdArgument,
-  plural,
-  supplyPointArgument,
-  timeBoundArgument,
-} from '../../api/src/cli-support';
 import { disclosuresCsv } from '../../api/src/disclosures/csv';
 import {
   DisclosuresService,
@@ -15,6 +8,7 @@ import {
 } from '../../api/src/disclosures/disclosures.service';
 import { ApiInputError } from '../../api/src/errors';
 import type { CliContext } from './context';
+import { openDatabase, partyIdArgument, plural, supplyPointArgument, timeBoundArgument } from './support';
 
 export const DISCLOSURE_OUTPUT_FORMATS = ['table', 'json', 'csv'] as const;
 export type DisclosureOutputFormat = (typeof DISCLOSURE_OUTPUT_FORMATS)[number];

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ensureDatabase } from '@kyodo/infra';
+import { ensureDatabase, redactUrl } from '@kyodo/infra';
 import { createDataSource, runMigrations } from '@kyodo/persistence';
 import type { CliContext } from './context';
 
@@ -13,8 +13,20 @@ export function registerInfraCommands(program: Command, ctx: CliContext): void {
     .description(
       'start a single-node Kafka broker on 127.0.0.1 (unless KAFKA_BROKERS is set) and create and migrate the database',
     )
+    .option(
+      '--secure',
+      'SASL/SCRAM over TLS with per-party ACLs (not implemented yet: exits 2 and starts nothing)',
+    )
     .option('--json', 'print { "brokers", "caFile" } as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts: { secure?: boolean; json?: boolean }) => {
+      if (opts.secure) {
+        ctx.progress(
+          'kyodo: infra up --secure (SASL/SCRAM over TLS with per-party ACLs) is not implemented yet; ' +
+            'nothing was started. Run `kyodo infra up` for the plaintext broker on 127.0.0.1.',
+        );
+        process.exitCode = 2;
+        return;
+      }
       const brokers = await ctx.ensureKafka();
       const created = await ensureDatabase(ctx.config.databaseUrl);
       const ds = createDataSource(ctx.config.databaseUrl);
@@ -40,10 +52,4 @@ export function registerInfraCommands(program: Command, ctx: CliContext): void {
         result.stopped ? `Stopped the Kafka broker (pid ${result.pid})` : 'No local Kafka broker was running',
       );
     });
-}
-
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }

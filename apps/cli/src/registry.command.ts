@@ -19,6 +19,7 @@ import {
   type SecretEntry,
 } from '@kyodo/registry';
 import type { CliContext } from './context';
+import { messageOf, plural, redactUrl } from './support';
 
 export function registerRegistryCommands(program: Command, ctx: CliContext): void {
   const registry = program
@@ -90,12 +91,12 @@ export async function importRegistryFile(
     await ds.destroy();
   }
   ctx.out(
-    `Registry version ${String(imported.version)}: upserted ${count(imported.parties, 'party', 'parties')}, ` +
-      `${count(imported.enrollments, 'enrollment')} and ${count(imported.consents, 'consent')} from ${file}`,
+    `Registry version ${String(imported.version)}: upserted ${plural(imported.parties, 'party', 'parties')}, ` +
+      `${plural(imported.enrollments, 'enrollment')} and ${plural(imported.consents, 'consent')} from ${file}`,
   );
   if (options.secrets !== undefined) {
     ctx.progress(
-      `Note: ${count(secrets.length, 'SCRAM password')} in ${options.secrets} checked but not stored: ` +
+      `Note: ${plural(secrets.length, 'SCRAM password')} in ${options.secrets} checked but not stored: ` +
         'SCRAM users are created only by `infra up --secure`, which is not implemented yet',
     );
   }
@@ -112,7 +113,7 @@ export async function importRegistryFile(
     const created = await provisionTopics(kafka, topics, partyIds, partitions);
     const wanted =
       gatewayTopicSpecs(topics, partitions).length + partyTopicSpecs(topics, partyIds, partitions).length;
-    ctx.out(`Topics: ${count(created.length, 'topic')} created, ${wanted - created.length} already present`);
+    ctx.out(`Topics: ${plural(created.length, 'topic')} created, ${wanted - created.length} already present`);
     return 0;
   } catch (error) {
     ctx.progress(
@@ -136,28 +137,6 @@ async function readText(ctx: CliContext, file: string): Promise<string | undefin
 
 function reportErrors(ctx: CliContext, errors: readonly RegistryFileError[]): number {
   for (const error of errors) ctx.progress(formatRegistryFileError(error));
-  ctx.progress(`kyodo: ${count(errors.length, 'error')}; nothing was imported`);
+  ctx.progress(`kyodo: ${plural(errors.length, 'error')}; nothing was imported`);
   return 1;
-}
-
-function count(n: number, singular: string, plural = `${singular}s`): string {
-  return `${n} ${n === 1 ? singular : plural}`;
-}
-
-function messageOf(error: unknown): string {
-  if (
-    typeof error === 'object' &&
-    error !== null &&
-    'message' in error &&
-    typeof error.message === 'string'
-  ) {
-    return error.message;
-  }
-  return String(error);
-}
-
-function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }

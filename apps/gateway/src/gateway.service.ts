@@ -5,7 +5,7 @@ import type { KafkaPort, RecordBatch, TransactionalPipeline } from '@kyodo/kafka
 import type { KyodoMetrics, Logger } from '@kyodo/observability';
 import { CLOCK, CONFIG, KAFKA, LOGGER, METRICS } from '@kyodo/platform';
 import type { CompiledPolicy } from '@kyodo/policy';
-import { Router, emptyStats, type OutputRecord } from '@kyodo/routing';
+import { Router, emptyStats, type OutputRecord, type RouteStats } from '@kyodo/routing';
 import { POLICY } from './policy.provider';
 import { RegistryWatcher } from './registry-watcher.service';
 
@@ -16,6 +16,11 @@ import { RegistryWatcher } from './registry-watcher.service';
 @Injectable()
 export class GatewayService implements OnApplicationBootstrap, OnApplicationShutdown {
   private pipeline: TransactionalPipeline | undefined;
+  /** The tallies of the batch in flight (batches are processed one at a time). */
+  private uncommitted: RouteStats | undefined;
+  private resubscribeTimer: NodeJS.Timeout | undefined;
+  private resubscribing: Promise<void> | undefined;
+  private stopping = false;
   private readonly router: Router;
   private readonly topics;
   /** Running totals since start: inputs = accepted + rejected. */
@@ -41,20 +46,38 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       transactionalId: `${this.config.topicPrefix}.gateway.${this.config.instanceId}`,
       topics: this.inboxes(snapshot),
       process: (batch) => this.process(batch),
-      onCommitted: (_batch, _produced, seconds) => this.metrics.batchSeconds.observe(seconds),
+      onCommitted: (_batch, _produced, seconds) => {
+        this.metrics.batchSeconds.observe(seconds);
+        // Counted once committed: a batch that failed and is retried is not counted twice.
+        if (this.uncommitted) this.count(this.uncommitted);
+        this.uncommitted = undefined;
+      },
     });
+    // Listen before starting, so that a party imported while the consumer joins is not missed.
+    this.registry.onChange(() => this.ensureSubscribed());
     await this.pipeline.start();
-    this.registry.onChange(async (next) => {
-      const inboxes = this.inboxes(next);
-      if (this.pipeline && !sameSet(inboxes, this.pipeline.topics)) {
-        this.logger.info({ inboxes: inboxes.length }, 'inboxes changed; re-subscribing');
-        await this.pipeline.resubscribe(inboxes);
-      }
-    });
+    await this.ensureSubscribed();
+    // Also on a timer: a re-subscription that failed (a broker blip) is retried until it holds.
+    this.resubscribeTimer = setInterval(() => void this.ensureSubscribed(), this.config.registryRefreshMs);
+    this.resubscribeTimer.unref();
     this.logger.info(
       { inboxes: this.pipeline.topics.length, policyVersion: this.policy.version },
       'gateway consuming',
     );
+  }
+
+  /** Makes the consumed inboxes those of the current registry; failures are logged and retried. */
+  private ensureSubscribed(): Promise<void> {
+    this.resubscribing ??= (async () => {
+      const pipeline = this.pipeline;
+      const inboxes = this.inboxes(this.registry.current());
+      if (!pipeline || this.stopping || sameSet(inboxes, pipeline.topics)) return;
+      this.logger.info({ inboxes: inboxes.length }, 'inboxes changed; re-subscribing');
+      await pipeline.resubscribe(inboxes);
+    })()
+      .catch((error: Error) => this.logger.error({ err: error }, 're-subscribing failed; will retry'))
+      .finally(() => (this.resubscribing = undefined));
+    return this.resubscribing;
   }
 
   private inboxes(snapshot: RegistrySnapshot): string[] {
@@ -72,7 +95,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       value: r.value,
     }));
     const stats = this.router.routeBatch(records, this.registry.current(), out);
-    this.count(stats);
+    this.uncommitted = stats;
     if (stats.rejected > 0) {
       this.logger.warn(
         {
@@ -87,7 +110,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     return out;
   }
 
-  private count(stats: ReturnType<typeof emptyStats>): void {
+  private count(stats: RouteStats): void {
     const t = this.totals;
     t.inputs += stats.inputs;
     t.accepted += stats.accepted;
@@ -109,6 +132,9 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   /** SIGTERM: the batch in flight finishes and commits, then the consumer leaves the group. */
   async onApplicationShutdown(signal?: string): Promise<void> {
     this.logger.info({ signal, ...this.totals }, 'gateway stopping');
+    this.stopping = true;
+    if (this.resubscribeTimer) clearInterval(this.resubscribeTimer);
+    await this.resubscribing;
     await this.pipeline?.stop();
   }
 }

@@ -1,10 +1,19 @@
-import { loadConfig } from '@kyodo/config';
+import { loadConfig, requireProductionSecrets } from '@kyodo/config';
 import { createLogger } from '@kyodo/observability';
 import { runUntilSignal, startApp } from '@kyodo/platform';
 import { GatewayModule } from './gateway.module';
 
 /** The gateway alone (for scaling out): Kafka in → policy → Kafka out, with health and metrics on HTTP. */
-const config = loadConfig();
+const config = (() => {
+  try {
+    const loaded = loadConfig();
+    requireProductionSecrets(loaded);
+    return loaded;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(2);
+  }
+})();
 const logger = createLogger(config.logLevel);
 startApp('gateway', [GatewayModule], { config, logger })
   .then((app) => runUntilSignal(app, logger))

@@ -28,11 +28,23 @@ export function outboundEventId(inboundSource: string, inboundId: string, recipi
 
 /** RFC 4122 name-based UUID, version 5 (SHA-1). */
 export function uuidV5(namespace: string, name: string): string {
-  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
-  if (ns.length !== 16) throw new RangeError(`namespace ${JSON.stringify(namespace)} is not a UUID`);
+  const ns = namespaceBytes(namespace);
   const bytes = createHash('sha1').update(ns).update(name, 'utf8').digest().subarray(0, 16);
   bytes[6] = (bytes[6] & 0x0f) | 0x50;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// Hot path: a handful of namespaces, each parsed once.
+const namespaces = new Map<string, Buffer>();
+
+function namespaceBytes(namespace: string): Buffer {
+  let ns = namespaces.get(namespace);
+  if (ns === undefined) {
+    ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+    if (ns.length !== 16) throw new RangeError(`namespace ${JSON.stringify(namespace)} is not a UUID`);
+    if (namespaces.size < 64) namespaces.set(namespace, ns);
+  }
+  return ns;
 }

@@ -3,17 +3,29 @@ import { join } from 'node:path';
 
 /** Everything Kyodo reads from its environment, parsed once at boot. Nothing else reads process.env. */
 export interface KyodoConfig {
-  /** Comma-separated list in KAFKA_BROKERS; `undefined` when unset, meaning "use the local broker". */
+  /** Comma-separated list in KAFKA_BROKERS; the local broker (`127.0.0.1:9092`) when unset. */
   readonly kafkaBrokers: readonly string[];
+  /** Whether KAFKA_BROKERS was set: then `infra up` and the tests start no broker of their own. */
   readonly kafkaBrokersFromEnv: boolean;
   readonly kafkaClientId: string;
   readonly databaseUrl: string;
   readonly topicPrefix: string;
   readonly httpPort: number;
-  /** Key for the keyed HMAC that stands in for supply point ids in the audit trail. */
+  /**
+   * Key for the keyed HMAC that stands in for supply point ids in the audit trail: KYODO_AUDIT_HMAC_KEY,
+   * at least 16 bytes, or the published development key when unset (see requireProductionSecrets).
+   */
   readonly auditHmacKey: string;
   readonly auditHmacKeyFromEnv: boolean;
+  /**
+   * KYODO_ALLOW_DEVELOPMENT_KEY=1: the long-running commands accept the published development HMAC key
+   * (local trials, `docker compose up` without a key). Never in production.
+   */
+  readonly allowDevelopmentKey: boolean;
+  /** KYODO_LOG_LEVEL: trace, debug, info (the default), warn, error, fatal or silent. */
   readonly logLevel: string;
+  /** Whether KYODO_LOG_LEVEL was set (the demo is quieter than `info` unless asked). */
+  readonly logLevelFromEnv: boolean;
   /** Where `infra up` keeps the Kafka jars and the broker's data; outside the repository. */
   readonly cacheDir: string;
   readonly stateDir: string;
@@ -32,8 +44,15 @@ export class ConfigError extends Error {
 
 const DEFAULT_BROKERS = '127.0.0.1:9092';
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/kyodo';
-/** Development-only HMAC key; production must set KYODO_AUDIT_HMAC_KEY (checked by `assertProductionReady`). */
+/**
+ * Development-only HMAC key, used when KYODO_AUDIT_HMAC_KEY is unset. It is public (it is in this file),
+ * so the commands that write or serve the audit refuse it unless KYODO_ALLOW_DEVELOPMENT_KEY=1 (see
+ * requireProductionSecrets).
+ */
 export const DEVELOPMENT_HMAC_KEY = 'kyodo-development-only-hmac-key';
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+/** Shortest KYODO_AUDIT_HMAC_KEY accepted, in bytes (UTF-8). */
+export const MIN_HMAC_KEY_BYTES = 16;
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const raw = env[name];
@@ -43,6 +62,32 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): n
     throw new ConfigError(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`${name} must be 1 or 0 (or true / false), got ${JSON.stringify(raw)}`);
+}
+
+/** KYODO_AUDIT_HMAC_KEY when set (and long enough), else the development key. */
+function auditHmacKey(env: NodeJS.ProcessEnv): string {
+  const key = env.KYODO_AUDIT_HMAC_KEY;
+  if (key === undefined) return DEVELOPMENT_HMAC_KEY;
+  if (key === '') {
+    throw new ConfigError(
+      'KYODO_AUDIT_HMAC_KEY is set but empty: give it a random key of at least 16 bytes, or unset it',
+    );
+  }
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes < MIN_HMAC_KEY_BYTES) {
+    throw new ConfigError(
+      `KYODO_AUDIT_HMAC_KEY is ${bytes} bytes long; it must be at least ${MIN_HMAC_KEY_BYTES} ` +
+        '(a random key, such as the output of `openssl rand -hex 32`)',
+    );
+  }
+  return key;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
@@ -64,7 +109,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
   }
   const databaseUrl = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError(`DATABASE_URL must be a postgres:// URL, got ${JSON.stringify(databaseUrl)}`);
+    // Only the scheme is named: the value may hold a password.
+    throw new ConfigError('DATABASE_URL must be a postgres:// (or postgresql://) URL');
+  }
+  const logLevel = env.KYODO_LOG_LEVEL || 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(
+      `KYODO_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
+    );
   }
   const cacheDir = env.KYODO_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kyodo');
   return {
@@ -74,9 +126,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     databaseUrl,
     topicPrefix,
     httpPort: int(env, 'KYODO_HTTP_PORT', 8080, 0),
-    auditHmacKey: env.KYODO_AUDIT_HMAC_KEY ?? DEVELOPMENT_HMAC_KEY,
+    auditHmacKey: auditHmacKey(env),
     auditHmacKeyFromEnv: env.KYODO_AUDIT_HMAC_KEY !== undefined,
-    logLevel: env.KYODO_LOG_LEVEL ?? 'info',
+    allowDevelopmentKey: flag(env, 'KYODO_ALLOW_DEVELOPMENT_KEY'),
+    logLevel,
+    logLevelFromEnv: Boolean(env.KYODO_LOG_LEVEL),
     cacheDir,
     stateDir: env.KYODO_STATE_DIR ?? join(cacheDir, 'state'),
     registryRefreshMs: int(env, 'KYODO_REGISTRY_REFRESH_MS', 2000, 100),
@@ -84,4 +138,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     instanceId: env.KYODO_INSTANCE_ID ?? hostname(),
     policyFile: env.KYODO_POLICY_FILE || undefined,
   };
+}
+
+/**
+ * For the processes that write or serve the audit trail (`kyodo run`, the gateway, the audit writer
+ * and the API run alone): refuses the published development HMAC key unless KYODO_ALLOW_DEVELOPMENT_KEY=1.
+ * With a known key, anyone who can read the audit can test guessed supply point ids against their HMACs.
+ */
+export function requireProductionSecrets(config: KyodoConfig): void {
+  if (config.allowDevelopmentKey) return;
+  if (!config.auditHmacKeyFromEnv) {
+    throw new ConfigError(
+      'KYODO_AUDIT_HMAC_KEY must be set: without it anyone who can read the audit can test guessed ' +
+        'supply point ids against their HMACs. Set it to a random key of at least 16 bytes ' +
+        '(`openssl rand -hex 32`), or, for a local trial only, set KYODO_ALLOW_DEVELOPMENT_KEY=1.',
+    );
+  }
+  if (config.auditHmacKey === DEVELOPMENT_HMAC_KEY) {
+    throw new ConfigError(
+      'KYODO_AUDIT_HMAC_KEY is the published development key: anyone who can read the audit could test ' +
+        'guessed supply point ids against their HMACs. Set a random key of your own, or, for a local ' +
+        'trial only, set KYODO_ALLOW_DEVELOPMENT_KEY=1.',
+    );
+  }
 }

@@ -1,15 +1,21 @@
 import fc from 'fast-check';
-import { MAX_EVENT_BYTES, type InboundEvent, type JsonObject } from './events';
+import { EVENT_KINDS, MAX_EVENT_BYTES, type EventKind, type InboundEvent, type JsonObject } from './events';
 import { FIELD_CATALOGUE } from './fields';
 import { RegistrySnapshot } from './registry';
 import type { RejectionReason } from './rejections';
 import { REJECTION_REASONS } from './rejections';
+import { DATA_SCHEMAS, MAX_EVENT_ID_LENGTH, MAX_EVENT_SOURCE_LENGTH, type InvalidFixture } from './schemas';
 import {
   deepMerge,
   factory,
   inboundRecord,
   supplyPointId,
+  invalidContractSwitchData,
+  invalidEnvelopes,
+  invalidMeterReadingData,
+  invalidNegawattData,
   toRecordValue,
+  validCancelledContractSwitchEvent,
   validContractSwitchEvent,
   validEnvelope,
   validMeterReadingEvent,
@@ -103,6 +109,20 @@ describe('parseInbound accepts', () => {
           supplyPoint: { supplyPointId: validContractSwitchEvent.subject },
         },
       },
+    ],
+    ['a contract switch without supplyPoint', factory.contractSwitch({ data: { supplyPoint: undefined } })],
+    [
+      'the cancelled contract-switch fixture (no supplyPoint, no customer)',
+      validCancelledContractSwitchEvent,
+    ],
+    [`an id of ${MAX_EVENT_ID_LENGTH} characters`, factory.negawatt({ id: 'i'.repeat(MAX_EVENT_ID_LENGTH) })],
+    [
+      `an id of ${MAX_EVENT_ID_LENGTH} characters outside the BMP`,
+      factory.negawatt({ id: '𝟘'.repeat(MAX_EVENT_ID_LENGTH) }),
+    ],
+    [
+      `a source of ${MAX_EVENT_SOURCE_LENGTH} characters`,
+      factory.negawatt({ source: `urn:kyodo:party:${'D'.repeat(MAX_EVENT_SOURCE_LENGTH - 16)}` }),
     ],
     ['a minimal meter reading', factory.meterReading({ data: { meterId: undefined, customer: undefined } })],
     ['a minimal negawatt dispatch', factory.negawatt({ data: { negawatt: undefined } })],
@@ -303,7 +323,7 @@ const areaMismatch: RejectCase[] = [
     name: 'supplyPoint.area of another area',
     record: () => inboundRecord(factory.contractSwitch({ area: '03', supplyPoint: { area: '06' } })),
     reason: 'area-mismatch',
-    message: 'data.supplyPoint.area "06" disagrees with area 03 of the subject',
+    message: 'data.supplyPoint.area disagrees with area 03 of the subject',
   },
   {
     name: 'supplyPoint.area "3"',
@@ -369,10 +389,11 @@ const keyMismatch: RejectCase[] = [
 
 const invalidData: RejectCase[] = [
   {
-    name: 'a contract switch without supplyPoint',
-    record: () => inboundRecord(factory.contractSwitch({ data: { supplyPoint: undefined } })),
+    name: 'a contract switch whose supplyPoint has no supplyPointId',
+    record: () =>
+      inboundRecord(factory.contractSwitch({ data: { supplyPoint: { supplyPointId: undefined } } })),
     reason: 'invalid-data',
-    message: 'data.supplyPoint is required',
+    message: 'data.supplyPoint.supplyPointId is required',
   },
   {
     name: 'a meter reading with the data of a negawatt event',
@@ -383,19 +404,19 @@ const invalidData: RejectCase[] = [
     name: 'intervalMinutes as a string',
     record: () => inboundRecord(factory.meterReading({ data: { intervalMinutes: '30' } })),
     reason: 'invalid-data',
-    message: 'data.intervalMinutes must be integer, got "30"',
+    message: 'data.intervalMinutes must be an integer, got a string of 2 characters',
   },
   {
     name: 'an interval that is not an object',
     record: () => inboundRecord(factory.meterReading({ data: { intervals: [0.42] } })),
     reason: 'invalid-data',
-    message: 'data.intervals[0] must be object, got 0.42',
+    message: 'data.intervals[0] must be an object, got a number',
   },
   {
     name: 'a party id that is an object',
     record: () => inboundRecord(factory.negawatt({ data: { retailerId: { id: 'R0001' } } })),
     reason: 'invalid-data',
-    message: 'data.retailerId must be string, got an object',
+    message: 'data.retailerId must be a string, got an object',
   },
 ];
 
@@ -431,7 +452,7 @@ const outOfRange: RejectCase[] = [
         }),
       ),
     reason: 'out-of-range',
-    message: 'data.intervals[3].kwh must be >= 0, got -1',
+    message: 'data.intervals[3].kwh must be >= 0, got a number out of that range',
   },
   {
     name: 'a tiny negative kwh',
@@ -443,14 +464,14 @@ const outOfRange: RejectCase[] = [
     name: 'a negative totalKwh',
     record: () => inboundRecord(factory.meterReading({ totalKwh: -12.3 })),
     reason: 'out-of-range',
-    message: 'data.totalKwh must be >= 0, got -12.3',
+    message: 'data.totalKwh must be >= 0, got a number out of that range',
   },
   {
     name: 'readingDate Feb 30',
     record: () =>
       inboundRecord(factory.meterReading({ readingDate: '2026-02-28', data: { readingDate: '2026-02-30' } })),
     reason: 'out-of-range',
-    message: 'data.readingDate must be a real calendar date (YYYY-MM-DD), got "2026-02-30"',
+    message: 'data.readingDate must be a real calendar date (YYYY-MM-DD), got a string of 10 characters',
   },
   {
     name: 'readingDate Feb 29 of a common year',
@@ -464,7 +485,7 @@ const outOfRange: RejectCase[] = [
       inboundRecord(factory.meterReading({ intervals: [{ start: '2026-11-26T25:00:00+09:00', kwh: 1 }] })),
     reason: 'out-of-range',
     message:
-      'data.intervals[0].start must be an RFC 3339 date-time with a time zone, got "2026-11-26T25:00:00+09:00"',
+      'data.intervals[0].start must be an RFC 3339 date-time with a time zone, got a string of 25 characters',
   },
   {
     name: 'a negawatt date Feb 30',
@@ -613,18 +634,37 @@ describe('parseInbound messages', () => {
     }
   });
 
-  it('never quote more than a short piece of a value', () => {
+  it('never quote more than a short piece of an envelope attribute', () => {
+    const long = 'x'.repeat(10_000);
+    for (const [record, length] of [
+      [
+        inboundRecord(factory.negawatt({ seed: 1, source: `urn:kyodo:party:${'x'.repeat(200)}` }), {
+          senderId: 'DR001',
+        }),
+        216,
+      ],
+      [inboundRecord(patched(validNegawattEvent, { type: long })), 10_000],
+      [inboundRecord(patched(validNegawattEvent, { specversion: long })), 10_000],
+      [inboundRecord(patched(validNegawattEvent, { time: long })), 10_000],
+      [inboundRecord(patched(validNegawattEvent, { datacontenttype: long })), 10_000],
+    ] as const) {
+      const { message } = rejection(parseInbound(record));
+      expect(message.length).toBeLessThan(250);
+      const quoted = /"([^"]*)"\.\.\. \((\d+) characters\)/.exec(message);
+      expect(quoted?.[1]).toHaveLength(60);
+      expect(quoted?.[2]).toBe(String(length));
+    }
+  });
+
+  it('describe long data values by their length alone', () => {
     const long = 'x'.repeat(10_000);
     for (const record of [
-      inboundRecord(factory.negawatt({ seed: 1, date: long })),
-      inboundRecord(factory.negawatt({ seed: 1, source: `urn:kyodo:party:${long}` }), { senderId: 'DR001' }),
-      inboundRecord(patched(validNegawattEvent, { type: long })),
-      inboundRecord(patched(validNegawattEvent, { specversion: long })),
+      inboundRecord(factory.negawatt({ seed: 1, id: 'D-1', date: long })),
       inboundRecord(factory.meterReading({ seed: 1, intervals: [{ start: long, kwh: 1 }] })),
     ]) {
       const { message } = rejection(parseInbound(record));
-      expect(message.length).toBeLessThan(250);
-      expect(message).toMatch(/\.\.\. \(100\d\d characters\)/);
+      expect(message).toMatch(/, got a string of 10000 characters$/);
+      expect(message).not.toContain('xx');
     }
   });
 
@@ -730,19 +770,19 @@ describe('checkPartyReferences', () => {
       'an unregistered losing retailer',
       factory.contractSwitch({ fromRetailerId: 'R9999' }),
       'unknown-party',
-      'data.fromRetailerId "R9999" is not a registered party',
+      'data.fromRetailerId does not name a registered party, got a string of 5 characters',
     ],
     [
       'an unregistered gaining retailer',
       factory.contractSwitch({ toRetailerId: 'R9998' }),
       'unknown-party',
-      'data.toRetailerId "R9998" is not a registered party',
+      'data.toRetailerId does not name a registered party, got a string of 5 characters',
     ],
     [
       'a tdso as gaining retailer',
       factory.contractSwitch({ toRetailerId: 'TD03' }),
       'wrong-role',
-      'data.toRetailerId "TD03" is registered as tdso, not retailer',
+      'data.toRetailerId names a party registered as tdso, not retailer',
     ],
     ['an aggregator as losing retailer', factory.contractSwitch({ fromRetailerId: 'DR001' }), 'wrong-role'],
     [
@@ -757,7 +797,7 @@ describe('checkPartyReferences', () => {
       'a retailer as contractor',
       factory.negawatt({ contractorId: 'R0001' }),
       'wrong-role',
-      'data.contractorId "R0001" is registered as retailer, not aggregator',
+      'data.contractorId names a party registered as retailer, not aggregator',
     ],
     ['an aggregator as negawatt retailer', factory.negawatt({ retailerId: 'DR002' }), 'wrong-role'],
     ['an unregistered negawatt retailer', factory.negawatt({ retailerId: 'R0404' }), 'unknown-party'],
@@ -790,7 +830,7 @@ describe('checkPartyReferences', () => {
   it('names a non-string id without failing', () => {
     expect(checkPartyReferences('meter-reading', { retailerId: 42 }, registry)).toEqual({
       reason: 'unknown-party',
-      message: 'data.retailerId 42 is not a registered party',
+      message: 'data.retailerId does not name a registered party, got a number',
     });
   });
 
@@ -802,5 +842,445 @@ describe('checkPartyReferences', () => {
     expect(
       checkPartyReferences('negawatt', { contractorId: 'X1', retailerId: 'X2' }, registry)?.message,
     ).toContain('contractorId');
+  });
+});
+
+describe('envelope length limits', () => {
+  const idOf = (length: number) => factory.negawatt({ seed: 9, id: 'i'.repeat(length) });
+  const sourceOf = (length: number) =>
+    factory.negawatt({ seed: 9, source: `urn:kyodo:party:${'D'.repeat(length - 16)}` });
+
+  it.each<[string, InboundEvent, boolean]>([
+    ['an id of 1 character', idOf(1), true],
+    [`an id of ${MAX_EVENT_ID_LENGTH - 1} characters`, idOf(MAX_EVENT_ID_LENGTH - 1), true],
+    [`an id of ${MAX_EVENT_ID_LENGTH} characters`, idOf(MAX_EVENT_ID_LENGTH), true],
+    [`an id of ${MAX_EVENT_ID_LENGTH + 1} characters`, idOf(MAX_EVENT_ID_LENGTH + 1), false],
+    [`a source of ${MAX_EVENT_SOURCE_LENGTH} characters`, sourceOf(MAX_EVENT_SOURCE_LENGTH), true],
+    [`a source of ${MAX_EVENT_SOURCE_LENGTH + 1} characters`, sourceOf(MAX_EVENT_SOURCE_LENGTH + 1), false],
+  ])('%s', (_name, event, accepted) => {
+    const result = parseInbound(inboundRecord(event));
+    expect(result.ok ? 'accepted' : result.rejection.reason).toBe(accepted ? 'accepted' : 'not-cloudevent');
+  });
+
+  it('name the attribute, the limit and the length, without quoting the value', () => {
+    const id = rejection(parseInbound(inboundRecord(idOf(MAX_EVENT_ID_LENGTH + 1))));
+    expect(id).toEqual({
+      reason: 'not-cloudevent',
+      message: `id must be at most ${MAX_EVENT_ID_LENGTH} characters long, got ${MAX_EVENT_ID_LENGTH + 1} characters`,
+    });
+    const source = rejection(parseInbound(inboundRecord(sourceOf(10_000))));
+    expect(source).toEqual({
+      reason: 'not-cloudevent',
+      message: `source must be at most ${MAX_EVENT_SOURCE_LENGTH} characters long, got 10000 characters`,
+    });
+  });
+
+  it('count characters, not UTF-16 code units', () => {
+    const wide = (length: number) => factory.negawatt({ seed: 9, id: '𝟘'.repeat(length) });
+    expect(parseInbound(inboundRecord(wide(MAX_EVENT_ID_LENGTH))).ok).toBe(true);
+    expect(rejection(parseInbound(inboundRecord(wide(MAX_EVENT_ID_LENGTH + 1)))).message).toBe(
+      `id must be at most ${MAX_EVENT_ID_LENGTH} characters long, got ${MAX_EVENT_ID_LENGTH + 1} characters`,
+    );
+  });
+
+  it('check the length before the shape of source', () => {
+    const event = factory.negawatt({ seed: 9, source: `not a uri ${'x'.repeat(300)}` });
+    expect(rejection(parseInbound(inboundRecord(event, { senderId: 'DR001' }))).message).toMatch(
+      /^source must be at most 256 characters long/,
+    );
+  });
+});
+
+describe('contract-switch supplyPoint is optional', () => {
+  const withoutSupplyPoint = (phase: string) =>
+    factory.contractSwitch({ seed: 21, data: { phase, supplyPoint: undefined } });
+
+  it.each(['requested', 'accepted', 'rejected', 'completed', 'cancelled'])(
+    'accepts a %s switch without it, the subject naming the supply point',
+    (phase) => {
+      const event = withoutSupplyPoint(phase);
+      const result = parseInbound(inboundRecord(event));
+      expect(result).toEqual({ ok: true, event, kind: 'contract-switch', supplyPointId: event.subject });
+      expect(checkPartyReferences('contract-switch', event.data, factory.registry())).toBeUndefined();
+    },
+  );
+
+  it('accepts the cancelled fixture, and still checks its party ids', () => {
+    const result = parseInbound(inboundRecord(validCancelledContractSwitchEvent));
+    expect(result.ok && result.supplyPointId).toBe(validCancelledContractSwitchEvent.subject);
+    expect(
+      checkPartyReferences(
+        'contract-switch',
+        { ...validCancelledContractSwitchEvent.data, toRetailerId: 'TD03' },
+        factory.registry(),
+      )?.reason,
+    ).toBe('wrong-role');
+  });
+
+  it('still needs the record key to equal the subject', () => {
+    expect(
+      rejection(parseInbound(inboundRecord(withoutSupplyPoint('cancelled'), { key: SPID }))).reason,
+    ).toBe('key-mismatch');
+  });
+
+  const spid = supplyPointId('03', 22);
+  /** A switch for `spid` whose supplyPoint block is exactly `supplyPoint`. */
+  const switchWith = (supplyPoint: unknown) => {
+    const event = factory.contractSwitch({ seed: 22, data: { supplyPoint: undefined } });
+    return inboundRecord({ ...event, data: { ...event.data, supplyPoint } });
+  };
+
+  it.each<[string, unknown, RejectionReason, string]>([
+    ['an empty block', {}, 'invalid-data', 'data.supplyPoint.supplyPointId is required'],
+    [
+      'a block without supplyPointId',
+      { area: '03', remoteIsland: false, meter: { meterId: 'M1' } },
+      'invalid-data',
+      'data.supplyPoint.supplyPointId is required',
+    ],
+    ['a block of null', null, 'invalid-data', 'data.supplyPoint must be an object, got null'],
+    ['a block that is an array', [spid], 'invalid-data', 'data.supplyPoint must be an object, got an array'],
+    [
+      'a block without supplyPointId whose area disagrees',
+      { area: '06' },
+      'area-mismatch',
+      'data.supplyPoint.area disagrees with area 03 of the subject',
+    ],
+    [
+      'another supply point id',
+      { supplyPointId: supplyPointId('03', 23) },
+      'key-mismatch',
+      'data.supplyPoint.supplyPointId does not equal subject',
+    ],
+    [
+      'a supply point id that is a number',
+      { supplyPointId: 322 },
+      'key-mismatch',
+      'data.supplyPoint.supplyPointId does not equal subject',
+    ],
+    [
+      'a bad field beside a good id',
+      { supplyPointId: spid, powerFactor: 101 },
+      'out-of-range',
+      'data.supplyPoint.powerFactor must be <= 100',
+    ],
+    [
+      'a bad meter beside a good id',
+      { supplyPointId: spid, meter: { meterId: 55555555 } },
+      'invalid-data',
+      'data.supplyPoint.meter.meterId must be a string, got a number',
+    ],
+  ])('when present, rejects %s', (_name, supplyPoint, reason, message) => {
+    expect(rejection(parseInbound(switchWith(supplyPoint)))).toEqual({
+      reason,
+      message: expect.stringContaining(message) as unknown,
+    });
+  });
+
+  it('is not required by the documented JSON Schema either', () => {
+    const data = DATA_SCHEMAS['contract-switch'] as { required?: string[] };
+    expect(data.required).not.toContain('supplyPoint');
+    expect(data.required).toEqual(
+      expect.arrayContaining(['switchId', 'phase', 'fromRetailerId', 'toRetailerId', 'effectiveDate']),
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Rejection messages never quote a value from `data`, nor `subject` or `id`.
+
+type Marker = string | number;
+
+/**
+ * Whether `message` shows `marker`: a string's first 12 characters; a large number's integer digits
+ * (so a rounded or truncated rendering counts too), a small one as written.
+ */
+function shows(message: string, marker: Marker): boolean {
+  if (typeof marker === 'string') return message.includes(marker.slice(0, 12));
+  const magnitude = Math.abs(marker);
+  return message.includes(String(magnitude >= 1000 ? Math.trunc(magnitude) : magnitude));
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * `value` with every leaf that differs from `valid` (at the same path) replaced by a fresh marker of
+ * the same kind: a non-empty string by a marker string, a non-zero number by a marker number of the
+ * same sign, fractional if it was. The markers made are pushed onto `markers`.
+ */
+function markerize(valid: unknown, value: unknown, markers: Marker[]): unknown {
+  if (Array.isArray(value))
+    return value.map((v, i) => markerize(Array.isArray(valid) ? valid[i] : undefined, v, markers));
+  if (isObject(value)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        markerize(isObject(valid) ? valid[k] : undefined, v, markers),
+      ]),
+    );
+  }
+  if (value === valid) return value;
+  if (typeof value === 'string' && value.length > 0) {
+    const marker = `MKR${markers.length}Q山田`;
+    markers.push(marker);
+    return marker;
+  }
+  if (typeof value === 'number' && value !== 0) {
+    const magnitude = 987_654_000 + markers.length + (Number.isInteger(value) ? 0 : 0.5);
+    const marker = Math.sign(value) * magnitude;
+    markers.push(marker);
+    return marker;
+  }
+  return value;
+}
+
+/** The leaves of `value` that differ from `valid`, long enough (3+ characters) to be recognised. */
+function offendingLeaves(valid: unknown, value: unknown): Marker[] {
+  if (Array.isArray(value))
+    return value.flatMap((v, i) => offendingLeaves(Array.isArray(valid) ? valid[i] : undefined, v));
+  if (isObject(value))
+    return Object.entries(value).flatMap(([k, v]) =>
+      offendingLeaves(isObject(valid) ? valid[k] : undefined, v),
+    );
+  if (value === valid) return [];
+  if ((typeof value === 'string' || typeof value === 'number') && String(value).length >= 3) return [value];
+  return [];
+}
+
+const DATA_FIXTURES: readonly [EventKind, InboundEvent, readonly InvalidFixture[]][] = [
+  ['contract-switch', validContractSwitchEvent, invalidContractSwitchData],
+  ['meter-reading', validMeterReadingEvent, invalidMeterReadingData],
+  ['negawatt', validNegawattEvent, invalidNegawattData],
+];
+
+describe('rejection messages never quote data values', () => {
+  describe.each(DATA_FIXTURES)('%s invalid fixtures', (_kind, valid, fixtures) => {
+    it.each(fixtures.map((fixture) => [fixture.name, fixture] as const))('%s', (_name, fixture) => {
+      const original = rejection(parseInbound(inboundRecord({ ...valid, data: fixture.value })));
+      expect(original.message).not.toContain('"');
+      expect(original.message).not.toContain(valid.subject);
+      for (const leaf of offendingLeaves(valid.data, fixture.value))
+        expect(shows(original.message, leaf)).toBe(false);
+
+      const markers: Marker[] = [];
+      const marked = markerize(valid.data, fixture.value, markers);
+      const result = rejection(parseInbound(inboundRecord({ ...valid, data: marked })));
+      expect(result.reason).toBe(fixture.reason);
+      for (const marker of markers) expect(shows(result.message, marker)).toBe(false);
+    });
+  });
+
+  describe('invalid envelope fixtures', () => {
+    it.each(invalidEnvelopes.map((fixture) => [fixture.name, fixture] as const))('%s', (_name, fixture) => {
+      const value = fixture.value as JsonObject;
+      const { message } = rejection(
+        parseInbound(inboundRecord(value, { key: validEnvelope.subject, senderId: 'DR001' })),
+      );
+      expect(message).not.toContain(validEnvelope.subject);
+      expect(message).not.toContain(validEnvelope.id);
+      for (const member of ['id', 'subject', 'data']) {
+        for (const leaf of offendingLeaves(validEnvelope[member as keyof InboundEvent], value[member]))
+          expect(shows(message, leaf)).toBe(false);
+      }
+    });
+  });
+
+  it('the example of the review: a meter id that is a number', () => {
+    const event = factory.contractSwitch({ seed: 1, supplyPoint: { meter: { meterId: 55555555 as never } } });
+    expect(rejection(parseInbound(inboundRecord(event)))).toEqual({
+      reason: 'invalid-data',
+      message: 'data.supplyPoint.meter.meterId must be a string, got a number',
+    });
+  });
+
+  it.each<[string, JsonObject]>([
+    ['a pole number', { supplyPoint: { leadInPoleNumber: ['世田谷幹線42右3'] } }],
+    ['a service menu', { supplyPoint: { serviceMenu: 7130000 } }],
+    ['a supply point area', { supplyPoint: { area: 'Setagaya 3-1' } }],
+    ['a transfer date', { supplyPoint: { transferDate: '1985-07-14 birthday' } }],
+    ['a phase', { phase: '山田 花子' }],
+    ['a switch id', { switchId: 1234567890 }],
+  ])('describes %s by type alone', (_name, data) => {
+    const { message } = rejection(parseInbound(inboundRecord(factory.contractSwitch({ seed: 1, data }))));
+    expect(message).not.toMatch(/世田谷|7130000|Setagaya|1985|山田|1234567890/);
+  });
+
+  it('names party ids in the data without quoting them', () => {
+    const registry = factory.registry();
+    for (const data of [
+      { fromRetailerId: '山田 花子', toRetailerId: 'R0002' },
+      { fromRetailerId: 'R0001', toRetailerId: 'TD03' },
+    ]) {
+      const rejected = checkPartyReferences('contract-switch', data, registry);
+      expect(rejected?.message).toMatch(/^data\.(from|to)RetailerId /);
+      expect(rejected?.message).not.toMatch(/山田|TD03|"/);
+    }
+  });
+});
+
+/** A JSON Schema node as TypeBox builds it: enough to walk the data schemas. */
+interface SchemaLike {
+  readonly type?: string | readonly string[];
+  readonly properties?: Readonly<Record<string, SchemaLike>>;
+  readonly items?: SchemaLike;
+}
+
+/** A path into `data` (`null` standing for any array index) and the JSON types allowed there. */
+interface DataPath {
+  readonly segments: readonly (string | null)[];
+  readonly types: readonly string[];
+}
+
+function dataPaths(schema: SchemaLike, prefix: readonly (string | null)[] = []): DataPath[] {
+  const own: DataPath[] =
+    prefix.length === 0 ? [] : [{ segments: prefix, types: [schema.type ?? []].flat() }];
+  const properties = Object.entries(schema.properties ?? {}).flatMap(([name, child]) =>
+    dataPaths(child, [...prefix, name]),
+  );
+  const items = schema.items === undefined ? [] : dataPaths(schema.items, [...prefix, null]);
+  return [...own, ...properties, ...items];
+}
+
+const DATA_PATHS: Readonly<Record<EventKind, readonly DataPath[]>> = Object.fromEntries(
+  EVENT_KINDS.map((kind) => [kind, dataPaths(DATA_SCHEMAS[kind] as SchemaLike)]),
+) as unknown as Record<EventKind, readonly DataPath[]>;
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function typeAllowed(types: readonly string[], value: unknown): boolean {
+  const type = jsonType(value);
+  return types.includes(type) || (type === 'number' && types.includes('integer') && Number.isInteger(value));
+}
+
+/** `root` with `value` set at `segments`, copying what it changes (a `null` segment is `index`). */
+function setAt(root: unknown, segments: readonly (string | null)[], index: number, value: unknown): unknown {
+  if (segments.length === 0) return value;
+  const [head, ...rest] = segments;
+  if (head === null) {
+    const copy: unknown[] = Array.isArray(root) ? [...(root as unknown[])] : [];
+    copy[index] = setAt(copy[index], rest, index, value);
+    return copy;
+  }
+  const copy: JsonObject = isObject(root) ? { ...root } : {};
+  copy[head] = setAt(copy[head], rest, index, value);
+  return copy;
+}
+
+/** Every marker inside a generated value. */
+function markersIn(value: unknown): Marker[] {
+  if (typeof value === 'string' || typeof value === 'number') return [value];
+  if (Array.isArray(value)) return value.flatMap(markersIn);
+  if (isObject(value)) return Object.values(value).flatMap(markersIn);
+  return [];
+}
+
+const markerString = fc
+  .tuple(
+    fc.constantFrom('MKR', '山田MKR', 'Zq9', '幹線MKR'),
+    fc.stringMatching(/^[A-Za-z0-9]{6,12}$/),
+    fc.nat({ max: 120 }),
+  )
+  .map(([prefix, core, padding]) => `${prefix}${core}${'#'.repeat(padding)}`);
+const markerNumber = fc
+  .tuple(fc.integer({ min: 100_000_000, max: 999_999_999 }), fc.boolean(), fc.boolean())
+  .map(([n, negative, fractional]) => (negative ? -1 : 1) * (n + (fractional ? 0.25 : 0)));
+const marker = fc.oneof(markerString, markerNumber);
+const markerValue = fc.oneof(
+  { weight: 3, arbitrary: marker },
+  { weight: 1, arbitrary: fc.array(marker, { minLength: 1, maxLength: 3 }) },
+  { weight: 1, arbitrary: fc.dictionary(fc.constantFrom('a', 'value', 'name'), marker, { minKeys: 1 }) },
+);
+
+const FACTORIES: Readonly<Record<EventKind, (seed: number) => InboundEvent>> = {
+  'contract-switch': (seed) => factory.contractSwitch({ seed }),
+  'meter-reading': (seed) => factory.meterReading({ seed }),
+  negawatt: (seed) => factory.negawatt({ seed }),
+};
+
+const eventWithPath = fc.constantFrom(...EVENT_KINDS).chain((kind) =>
+  fc.record({
+    kind: fc.constant(kind),
+    seed: fc.integer({ min: 1, max: 1_000_000 }),
+    path: fc.constantFrom(...DATA_PATHS[kind]),
+    index: fc.nat({ max: 3 }),
+  }),
+);
+
+describe('rejection messages never quote data values (property)', () => {
+  const registry = factory.registry();
+
+  it('walks every field of the data schemas', () => {
+    const names = (kind: EventKind) =>
+      DATA_PATHS[kind].map((p) => p.segments.map((s) => s ?? '[]').join('.'));
+    expect(names('contract-switch')).toEqual(
+      expect.arrayContaining(['supplyPoint', 'supplyPoint.meter.meterId', 'supplyPoint.leadInPoleNumber']),
+    );
+    expect(names('meter-reading')).toEqual(
+      expect.arrayContaining(['intervals.[].kwh', 'customer.contractNumber']),
+    );
+    expect(names('negawatt')).toEqual(expect.arrayContaining(['negawatt.baseline', 'dispatchId']));
+  });
+
+  it('for a value of the wrong type at a random path: rejected, the marker nowhere in the message', () => {
+    fc.assert(
+      fc.property(eventWithPath, markerValue, ({ kind, seed, path, index }, value) => {
+        fc.pre(!typeAllowed(path.types, value));
+        const event = FACTORIES[kind](seed);
+        const data = setAt(event.data, path.segments, index, value) as JsonObject;
+        const { message } = rejection(parseInbound(inboundRecord({ ...event, data })));
+        for (const m of markersIn(value)) expect(shows(message, m)).toBe(false);
+        expect(message).not.toContain(event.subject);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('for a marker of the right type (bad dates, enums, areas, ids, ranges, party ids): never quoted', () => {
+    fc.assert(
+      fc.property(eventWithPath, marker, ({ kind, seed, path, index }, value) => {
+        fc.pre(typeAllowed(path.types, value));
+        const event = FACTORIES[kind](seed);
+        const data = setAt(event.data, path.segments, index, value) as JsonObject;
+        const result = parseInbound(inboundRecord({ ...event, data }));
+        const message = result.ok
+          ? checkPartyReferences(result.kind, result.event.data, registry)?.message
+          : result.rejection.message;
+        if (message !== undefined) {
+          expect(shows(message, value)).toBe(false);
+          expect(message).not.toContain(event.subject);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('for a marker as subject or id: never quoted', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...EVENT_KINDS),
+        fc.constantFrom('subject', 'id'),
+        fc.oneof(
+          markerValue,
+          markerString.map((m) => m.repeat(30)),
+          fc.stringMatching(/^[0-9]{8,30}$/).filter((d) => d.length !== 22 && !/^0+$/.test(d)),
+        ),
+        fc.boolean(),
+        (kind, member, value, keyed) => {
+          const event = FACTORIES[kind](7);
+          const record = inboundRecord({ ...event, [member]: value }, keyed ? {} : { key: event.subject });
+          const result = parseInbound(record);
+          if (result.ok) return;
+          for (const m of markersIn(value)) expect(shows(result.rejection.message, m)).toBe(false);
+          expect(result.rejection.message).not.toContain(event.subject);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -94,6 +94,10 @@ export function isSupplyPointId(value: string): boolean {
  * Validate one inbound record and read it into an event. Pure: no I/O, no registry (see
  * `checkPartyReferences` for that). Checks run in the contract's order and the first failure decides
  * the reason: size, JSON, envelope, type, source, subject, supplyPoint.area, key, data.
+ *
+ * A rejection message names the offending input by path and may quote only the envelope attributes
+ * `specversion`, `type`, `source`, `time` and `datacontenttype` (shortened). It never quotes `id`,
+ * `subject` or anything under `data`: those are described by JSON type, and a string by its length.
  */
 export function parseInbound(input: InboundRecordInput): ParseResult {
   const { value } = input;
@@ -160,7 +164,7 @@ export function parseInbound(input: InboundRecordInput): ParseResult {
     ) {
       return reject(
         'area-mismatch',
-        `data.supplyPoint.area ${show(area)} disagrees with area ${subject.slice(0, 2)} of the subject`,
+        `data.supplyPoint.area disagrees with area ${subject.slice(0, 2)} of the subject`,
         partialOf(event),
       );
     }
@@ -212,7 +216,8 @@ const PARTY_REFERENCES: Readonly<Record<EventKind, readonly (readonly [field: st
 
 /**
  * The registry half of validation, for an event `parseInbound` accepted: every party id in `data`
- * must be registered (`unknown-party`) with the role its field names (`wrong-role`).
+ * must be registered (`unknown-party`) with the role its field names (`wrong-role`). Like
+ * `parseInbound`, the message names the field but never quotes its value.
  */
 export function checkPartyReferences(
   kind: EventKind,
@@ -223,12 +228,15 @@ export function checkPartyReferences(
     const id = data[field];
     const party = typeof id === 'string' ? registry.party(id) : undefined;
     if (party === undefined) {
-      return { reason: 'unknown-party', message: `data.${field} ${show(id)} is not a registered party` };
+      return {
+        reason: 'unknown-party',
+        message: `data.${field} does not name a registered party, got ${describeValue(id)}`,
+      };
     }
     if (party.role !== role) {
       return {
         reason: 'wrong-role',
-        message: `data.${field} ${show(id)} is registered as ${party.role}, not ${role}`,
+        message: `data.${field} names a party registered as ${party.role}, not ${role}`,
       };
     }
   }
@@ -308,6 +316,20 @@ const FORMAT_NAMES: ReadonlyMap<string, string> = new Map([
   ['uri-reference', 'a URI reference'],
 ]);
 
+/**
+ * Envelope attributes whose values a message may quote (shortened to MAX_QUOTED_LENGTH). Every other
+ * value is described only by its JSON type (and a string by its length): anything under `data` may be
+ * personal (names, meter ids, pole numbers, supply point ids), `subject` is a supply point id, and an
+ * `id` often embeds one.
+ */
+const QUOTABLE_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'specversion',
+  'type',
+  'source',
+  'time',
+  'datacontenttype',
+]);
+
 /** One readable sentence for the first schema error, naming the input by path (`data.intervals[3].kwh`). */
 function describeError(errors: ErrorObject[] | null | undefined, root: unknown, prefix: string): string {
   const error = errors?.[0];
@@ -317,17 +339,22 @@ function describeError(errors: ErrorObject[] | null | undefined, root: unknown, 
   const path = displayPath(prefix, segments);
   const params = error.params as Record<string, unknown>;
   const value = valueAt(root, segments);
-  // Customer fields are personal data: name the path and the JSON type, never the value.
-  const personal = path === 'data.customer' || path.startsWith('data.customer.');
-  const got = personal ? describeType(value) : show(value);
+  const quotable = prefix === '' && segments.length === 1 && QUOTABLE_ATTRIBUTES.has(segments[0]);
+  const got = quotable ? show(value) : describeValue(value);
 
   switch (error.keyword) {
     case 'required':
       return `${displayPath(prefix, [...segments, String(params.missingProperty)])} is required`;
-    case 'type':
-      return `${path} must be ${String(params.type).split(',').join(' or ')}, got ${
-        typeof value === 'object' || personal ? describeType(value) : got
-      }`;
+    case 'type': {
+      const expected = String(params.type).split(',');
+      const shown =
+        typeof value === 'number' && expected.includes('integer')
+          ? 'a number with a fractional part'
+          : quotable && (typeof value !== 'object' || value === null)
+            ? show(value)
+            : describeValue(value);
+      return `${path} must be ${expected.map(typeName).join(' or ')}, got ${shown}`;
+    }
     case 'const':
       return `${path} must be ${JSON.stringify(params.allowedValue)}, got ${got}`;
     case 'enum':
@@ -336,6 +363,10 @@ function describeError(errors: ErrorObject[] | null | undefined, root: unknown, 
       return params.limit === 1
         ? `${path} must not be empty`
         : `${path} must be at least ${String(params.limit)} characters long`;
+    case 'maxLength':
+      return `${path} must be at most ${String(params.limit)} characters long, got ${
+        typeof value === 'string' ? characterCount(value) : 'more'
+      }`;
     case 'pattern': {
       const pattern = String(params.pattern);
       return `${path} must be ${PATTERN_NAMES.get(pattern) ?? `a string matching ${pattern}`}, got ${got}`;
@@ -348,7 +379,9 @@ function describeError(errors: ErrorObject[] | null | undefined, root: unknown, 
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return `${path} must be ${String(params.comparison)} ${String(params.limit)}, got ${got}`;
+      return `${path} must be ${String(params.comparison)} ${String(params.limit)}, got ${
+        quotable ? got : 'a number out of that range'
+      }`;
     case 'maxItems':
       return `${path} must have at most ${String(params.limit)} items, got ${
         Array.isArray(value) ? value.length : 'more'
@@ -356,6 +389,11 @@ function describeError(errors: ErrorObject[] | null | undefined, root: unknown, 
     default:
       return `${path} is invalid (${error.keyword})`;
   }
+}
+
+/** A JSON Schema type name with its article: `a string`, `an integer`, `null`. */
+function typeName(type: string): string {
+  return type === 'null' ? 'null' : /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 function unescapePointer(segment: string): string {
@@ -390,14 +428,36 @@ function jsonTypeOf(value: unknown): string {
   return typeof value;
 }
 
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  const type = typeof value;
-  return type === 'object' ? 'an object' : `a ${type}`;
+/**
+ * An input value described without quoting any of it: its JSON type, and for a string its length
+ * (`a string of 12 characters`). For values that may be personal.
+ */
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string')
+    return value.length === 0 ? 'an empty string' : `a string of ${characterCount(value)}`;
+  return typeName(jsonTypeOf(value));
 }
 
-/** A short rendering of an input value for a message: never more than MAX_QUOTED_LENGTH characters of it. */
+/** `1 character`, `12 characters`, counting Unicode code points (as JSON Schema's length limits do). */
+function characterCount(value: string): string {
+  let count = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    // A high surrogate followed by a low one is a single code point.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    count++;
+  }
+  return count === 1 ? '1 character' : `${count} characters`;
+}
+
+/**
+ * A short rendering of a quotable envelope attribute for a message: never more than MAX_QUOTED_LENGTH
+ * characters of it. Not for `id`, `subject` or `data` values (see `describeValue`).
+ */
 function show(value: unknown): string {
   if (typeof value === 'string') {
     return value.length > MAX_QUOTED_LENGTH
@@ -405,6 +465,5 @@ function show(value: unknown): string {
       : JSON.stringify(value);
   }
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  if (value === undefined) return 'nothing';
-  return describeType(value);
+  return describeValue(value);
 }

@@ -41,6 +41,9 @@ export class LocalKafkaError extends Error {
 }
 
 const READY_TIMEOUT_MS = 90_000;
+/** How long a recorded broker that is alive but not answering (perhaps still starting) is waited for. */
+const RECORDED_GRACE_MS = 30_000;
+const KAFKA_MAIN_CLASS = 'kafka.Kafka';
 
 export class LocalKafka {
   private readonly port: number;
@@ -82,18 +85,22 @@ export class LocalKafka {
     return join(this.options.cacheDir, `kafka-${this.version}`, 'libs');
   }
 
-  /** Starts the broker unless one already answers; idempotent. */
+  /**
+   * Starts the broker unless one already answers; idempotent. A broker recorded in the pid file that
+   * does not answer yet may be starting: it gets up to 30 s before it is stopped and started afresh,
+   * and only if that pid still runs Kafka (a pid the system gave to another program is left alone).
+   */
   async up(): Promise<LocalKafkaStatus> {
-    const pid = this.recordedPid();
+    const recorded = this.recordedPid();
     if (await this.answers()) {
       this.progress(
-        `Kafka broker already answering on ${this.bootstrap}${pid ? ` (pid ${pid})` : ''}; reusing it`,
+        `Kafka broker already answering on ${this.bootstrap}${recorded ? ` (pid ${recorded})` : ''}; reusing it`,
       );
-      return { brokers: [this.bootstrap], pid, state: 'reused', logFile: this.logFile };
+      return { brokers: [this.bootstrap], pid: recorded, state: 'reused', logFile: this.logFile };
     }
-    if (pid !== null) {
-      this.progress(`Kafka broker pid ${pid} is not answering; stopping it and starting afresh`);
-      await this.stopPid(pid);
+    if (recorded !== null) {
+      const reused = await this.settleRecorded(recorded);
+      if (reused) return reused;
     }
     this.ensureJars();
     mkdirSync(this.dir, { recursive: true });
@@ -116,12 +123,65 @@ export class LocalKafka {
     );
   }
 
-  /** Stops the broker started by `up`, by its recorded pid. */
+  /**
+   * The recorded pid is alive but the broker did not answer: waits for it if it is a Kafka broker
+   * (returning it once it answers), else forgets it. Leaves no pid file unless it returns the broker.
+   */
+  private async settleRecorded(pid: number): Promise<LocalKafkaStatus | undefined> {
+    if (!this.isKafkaBroker(pid)) {
+      this.forgetForeignPid(pid);
+      return undefined;
+    }
+    this.progress(
+      `Kafka broker pid ${pid} is running but not answering yet; waiting up to ${RECORDED_GRACE_MS / 1000}s for it`,
+    );
+    const deadline = Date.now() + RECORDED_GRACE_MS;
+    while (Date.now() < deadline && isAlive(pid)) {
+      if (await this.answers()) {
+        this.progress(`Kafka broker pid ${pid} answers on ${this.bootstrap}; reusing it`);
+        return { brokers: [this.bootstrap], pid, state: 'reused', logFile: this.logFile };
+      }
+      await sleep(500);
+    }
+    if (!isAlive(pid)) {
+      this.progress(`Kafka broker pid ${pid} exited; starting afresh`);
+      rmSync(this.pidFile, { force: true });
+      return undefined;
+    }
+    if (!this.isKafkaBroker(pid)) {
+      this.forgetForeignPid(pid);
+      return undefined;
+    }
+    this.progress(
+      `Kafka broker pid ${pid} still does not answer after ${RECORDED_GRACE_MS / 1000}s; stopping it and starting afresh`,
+    );
+    await this.stopPid(pid);
+    return undefined;
+  }
+
+  /** Stops the broker started by `up`, by its recorded pid (only if that pid still runs Kafka). */
   async down(): Promise<{ stopped: boolean; pid: number | null }> {
     const pid = this.recordedPid();
     if (pid === null) return { stopped: false, pid: null };
+    if (!this.isKafkaBroker(pid)) {
+      this.forgetForeignPid(pid);
+      return { stopped: false, pid: null };
+    }
     await this.stopPid(pid);
     return { stopped: true, pid };
+  }
+
+  /** The pid file names a process that is no Kafka broker (the pid was reused): forget it, touch nothing. */
+  private forgetForeignPid(pid: number): void {
+    this.progress(
+      `The recorded Kafka pid ${pid} now belongs to another program; discarding the pid file (that program is left alone)`,
+    );
+    rmSync(this.pidFile, { force: true });
+  }
+
+  /** Whether `pid` runs a Kafka broker (`kafka.Kafka` on its command line), as `spawnBroker` starts it. */
+  isKafkaBroker(pid: number): boolean {
+    return commandLine(pid)?.includes(KAFKA_MAIN_CLASS) ?? false;
   }
 
   recordedPid(): number | null {
@@ -243,7 +303,7 @@ export class LocalKafka {
         '-Djava.awt.headless=true',
         `-Dlog4j2.configurationFile=${log4j}`,
         `-Dkafka.logs.dir=${this.dir}`,
-        ...this.java(['kafka.Kafka', properties]),
+        ...this.java([KAFKA_MAIN_CLASS, properties]),
       ],
       { detached: true, stdio: ['ignore', log, log] },
     );
@@ -279,6 +339,18 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The command line of a running process: /proc where there is one, else `ps`; undefined if unknown. */
+function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    // no /proc (macOS), or the process is gone
+  }
+  const ps = spawnSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+  if (ps.error || ps.status !== 0) return undefined;
+  return ps.stdout.trim() || undefined;
 }
 
 function sleep(ms: number): Promise<void> {

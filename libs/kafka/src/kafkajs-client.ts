@@ -11,7 +11,6 @@ import {
   type Producer as KafkaJsProducer,
 } from 'kafkajs';
 import type {
-  BatchProcessor,
   ConsumedRecord,
   ConsumerOptions,
   KafkaPort,
@@ -207,47 +206,26 @@ export class KafkaJsClient implements KafkaPort {
       .sort((a, b) => a.partition - b.partition);
   }
 
+  async committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
+    const [result] = await (await this.getAdmin()).fetchOffsets({ groupId, topics: [topic] });
+    return (result?.partitions ?? [])
+      .map((p) => ({ partition: p.partition, offset: p.offset }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
   createTransactionalPipeline(options: TransactionalPipelineOptions): TransactionalPipeline {
-    const pipeline = new KafkaJsTransactionalPipeline(this.kafka, options);
+    const pipeline = new KafkaJsTransactionalPipeline(this.kafka, options, this.options.logger);
     const close = () => pipeline.stop();
     this.closers.add(close);
     return pipeline;
   }
 
   async createConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
-    const consumer = this.kafka.consumer({
-      groupId: options.groupId,
-      readUncommitted: options.readCommitted === false,
-      allowAutoTopicCreation: false,
-      // Dead letters keep oversized originals: fetch enough to always make progress past one.
-      maxBytesPerPartition: 10 * 1024 * 1024,
-      maxBytes: 50 * 1024 * 1024,
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async (payload: EachBatchPayload) => {
-        const { batch } = payload;
-        if (batch.messages.length === 0) return;
-        const next = (BigInt(batch.lastOffset()) + 1n).toString();
-        await options.handle({
-          topic: batch.topic,
-          partition: batch.partition,
-          records: batch.messages.map(toRecord),
-          highWatermark: batch.highWatermark,
-          commit: async () => {
-            payload.resolveOffset(batch.lastOffset());
-            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-          },
-        });
-        await payload.heartbeat();
-      },
-    });
+    const running = new SelfHealingConsumer(this.kafka, options, this.options.logger);
+    await running.start();
     const stop = async () => {
       this.closers.delete(stop);
-      await consumer.disconnect();
+      await running.stop();
     };
     this.closers.add(stop);
     return { stop };
@@ -282,21 +260,175 @@ export class KafkaJsClient implements KafkaPort {
   }
 }
 
+const RECOVERY_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
+
+/**
+ * kafkajs restarts a crashed consumer by itself only after a retriable error. These consumers restart
+ * after any crash (with back-off), so that no failure leaves a partition unconsumed while the process
+ * looks alive.
+ */
+abstract class Restartable {
+  protected consumer: Consumer | undefined;
+  protected stopping = false;
+  private failures = 0;
+  private recovering: Promise<void> | undefined;
+
+  constructor(
+    protected readonly kafka: Kafka,
+    protected readonly logger: KafkaLogger | undefined,
+  ) {}
+
+  protected abstract run(consumer: Consumer): Promise<void>;
+  protected abstract newConsumer(): Consumer;
+  protected abstract describe(): object;
+
+  protected async startConsumer(): Promise<void> {
+    const consumer = this.newConsumer();
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload as { error: Error; restart: boolean };
+      if (!restart) this.recover(error);
+    });
+    await consumer.connect();
+    try {
+      await this.run(consumer);
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    this.consumer = consumer;
+  }
+
+  protected noteSuccess(): void {
+    this.failures = 0;
+  }
+
+  protected async stopConsumer(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    // kafkajs' disconnect waits for the batch in flight to finish.
+    if (consumer) await consumer.disconnect();
+  }
+
+  /** Restarts after a crash kafkajs will not restart from; retried with back-off until stopped. */
+  protected recover(error: Error): void {
+    if (this.stopping || this.recovering) return;
+    this.recovering = (async () => {
+      while (!this.stopping) {
+        const delay = RECOVERY_BACKOFF_MS[Math.min(this.failures, RECOVERY_BACKOFF_MS.length - 1)];
+        this.failures += 1;
+        this.logger?.error(
+          { ...this.describe(), err: error, retryInMs: delay },
+          'Kafka consumer crashed; restarting',
+        );
+        await new Promise((done) => setTimeout(done, delay));
+        if (this.stopping) return;
+        try {
+          await this.stopConsumer().catch(() => undefined);
+          await this.beforeRestart();
+          await this.startConsumer();
+          return;
+        } catch (failure) {
+          error = failure instanceof Error ? failure : new Error(String(failure));
+        }
+      }
+    })().finally(() => (this.recovering = undefined));
+  }
+
+  protected async beforeRestart(): Promise<void> {}
+
+  protected async waitForRecovery(): Promise<void> {
+    await this.recovering;
+  }
+}
+
+/** A committing consumer (the audit writer, readers): the handler decides when a batch is committed. */
+class SelfHealingConsumer extends Restartable {
+  constructor(
+    kafka: Kafka,
+    private readonly options: ConsumerOptions,
+    logger: KafkaLogger | undefined,
+  ) {
+    super(kafka, logger);
+  }
+
+  async start(): Promise<void> {
+    await this.startConsumer();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.waitForRecovery();
+    await this.stopConsumer();
+  }
+
+  protected describe(): object {
+    return { groupId: this.options.groupId };
+  }
+
+  protected newConsumer(): Consumer {
+    return this.kafka.consumer({
+      groupId: this.options.groupId,
+      readUncommitted: this.options.readCommitted === false,
+      allowAutoTopicCreation: false,
+      // Dead letters keep oversized originals: fetch enough to always make progress past one.
+      maxBytesPerPartition: 10 * 1024 * 1024,
+      maxBytes: 50 * 1024 * 1024,
+    });
+  }
+
+  protected async run(consumer: Consumer): Promise<void> {
+    const options = this.options;
+    const commitOffsets = options.commitOffsets ?? true;
+    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload: EachBatchPayload) => {
+        const { batch } = payload;
+        if (batch.messages.length === 0) return;
+        const next = (BigInt(batch.lastOffset()) + 1n).toString();
+        try {
+          await options.handle({
+            topic: batch.topic,
+            partition: batch.partition,
+            records: batch.messages.map(toRecord),
+            highWatermark: batch.highWatermark,
+            commit: async () => {
+              payload.resolveOffset(batch.lastOffset());
+              if (commitOffsets)
+                await consumer.commitOffsets([
+                  { topic: batch.topic, partition: batch.partition, offset: next },
+                ]);
+            },
+          });
+          if (!commitOffsets) payload.resolveOffset(batch.lastOffset());
+        } catch (error) {
+          throw retriable(error);
+        }
+        this.noteSuccess();
+        await payload.heartbeat();
+      },
+    });
+  }
+}
+
 /**
  * Consume → process → produce, exactly once: every batch's output records and its consumed offsets
  * are committed in one Kafka transaction, so `read_committed` readers see each input's outputs once.
- * A failed batch aborts its transaction and the consumer resumes from the last committed offset.
+ * A failed batch aborts its transaction and the consumer resumes from the last committed offset; a
+ * producer whose commit or abort failed is replaced before the next batch (a new producer with the same
+ * transactional id aborts whatever the old one left open).
  */
-class KafkaJsTransactionalPipeline implements TransactionalPipeline {
-  private consumer: Consumer | undefined;
+class KafkaJsTransactionalPipeline extends Restartable implements TransactionalPipeline {
   private producer: KafkaJsProducer | undefined;
   private current: readonly string[];
-  private stopping = false;
 
   constructor(
-    private readonly kafka: Kafka,
+    kafka: Kafka,
     private readonly options: TransactionalPipelineOptions,
+    logger: KafkaLogger | undefined,
   ) {
+    super(kafka, logger);
     this.current = options.topics;
   }
 
@@ -305,32 +437,54 @@ class KafkaJsTransactionalPipeline implements TransactionalPipeline {
   }
 
   async start(): Promise<void> {
-    this.stopping = false;
-    if (!this.producer) {
-      const producer = this.kafka.producer({
-        transactionalId: this.options.transactionalId,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        // Back off briefly on CONCURRENT_TRANSACTIONS (the previous commit's markers being written).
-        retry: { initialRetryTime: 10, maxRetryTime: 1000, retries: 15 },
-      });
-      await producer.connect();
-      this.producer = producer;
-    }
-    if (this.current.length === 0) return;
-    const consumer = this.kafka.consumer({
+    if (this.stopping) return;
+    await this.ensureProducer();
+    if (this.current.length > 0) await this.startConsumer();
+  }
+
+  private async ensureProducer(): Promise<KafkaJsProducer> {
+    if (this.producer) return this.producer;
+    const producer = this.kafka.producer({
+      transactionalId: this.options.transactionalId,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Back off briefly on CONCURRENT_TRANSACTIONS (the previous commit's markers being written).
+      retry: { initialRetryTime: 10, maxRetryTime: 1000, retries: 15 },
+    });
+    await producer.connect();
+    this.producer = producer;
+    return producer;
+  }
+
+  private async discardProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    if (producer) await producer.disconnect().catch(() => undefined);
+  }
+
+  protected override async beforeRestart(): Promise<void> {
+    await this.discardProducer();
+    await this.ensureProducer();
+  }
+
+  protected describe(): object {
+    return { groupId: this.options.groupId, transactionalId: this.options.transactionalId };
+  }
+
+  protected newConsumer(): Consumer {
+    return this.kafka.consumer({
       groupId: this.options.groupId,
       readUncommitted: false,
       allowAutoTopicCreation: false,
       maxBytesPerPartition: 4 * 1024 * 1024,
       maxWaitTimeInMs: 100,
     });
-    await consumer.connect();
+  }
+
+  protected async run(consumer: Consumer): Promise<void> {
     await consumer.subscribe({ topics: [...this.current], fromBeginning: true });
-    const producer = this.producer;
-    const process: BatchProcessor = this.options.process;
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -344,56 +498,60 @@ class KafkaJsTransactionalPipeline implements TransactionalPipeline {
           partition: batch.partition,
           records: batch.messages.map(toRecord),
         };
-        const produced = await Promise.resolve(process(records)).catch((error: unknown) => {
-          throw retriable(error);
-        });
-        const transaction = await producer.transaction();
         try {
-          for (const topicMessages of toRounds(produced))
-            await transaction.sendBatch({ acks: -1, topicMessages });
-          await transaction.sendOffsets({
-            consumerGroupId: this.options.groupId,
-            topics: [
-              {
-                topic: batch.topic,
-                partitions: [
-                  { partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() },
-                ],
-              },
-            ],
-          });
-          await transaction.commit();
+          const produced = await this.options.process(records);
+          const producer = await this.ensureProducer();
+          const transaction = await producer.transaction();
+          try {
+            for (const topicMessages of toRounds(produced))
+              await transaction.sendBatch({ acks: -1, topicMessages });
+            await transaction.sendOffsets({
+              consumerGroupId: this.options.groupId,
+              topics: [
+                {
+                  topic: batch.topic,
+                  partitions: [
+                    { partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() },
+                  ],
+                },
+              ],
+            });
+            await transaction.commit();
+          } catch (error) {
+            // A producer left mid-commit or mid-abort cannot start another transaction: replace it.
+            await transaction.abort().catch(() => this.discardProducer());
+            throw error;
+          }
+          payload.resolveOffset(batch.lastOffset());
+          this.noteSuccess();
+          this.options.onCommitted?.(records, produced.length, (performance.now() - started) / 1000);
         } catch (error) {
-          await transaction.abort().catch(() => undefined);
           throw retriable(error);
         }
-        payload.resolveOffset(batch.lastOffset());
-        this.options.onCommitted?.(records, produced.length, (performance.now() - started) / 1000);
         await payload.heartbeat();
       },
     });
-    this.consumer = consumer;
   }
 
+  /** Replace the consumed topics; on failure the old subscription is kept and the error thrown. */
   async resubscribe(topics: readonly string[]): Promise<void> {
     if (this.stopping) return;
+    const previous = this.current;
     await this.stopConsumer();
     this.current = topics;
-    await this.start();
-  }
-
-  private async stopConsumer(): Promise<void> {
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    // kafkajs' disconnect waits for the batch in flight to finish (and so for its transaction to commit).
-    if (consumer) await consumer.disconnect();
+    try {
+      if (topics.length > 0) await this.startConsumer();
+    } catch (error) {
+      this.current = previous;
+      if (previous.length > 0) this.recover(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.waitForRecovery();
     await this.stopConsumer();
-    const producer = this.producer;
-    this.producer = undefined;
-    if (producer) await producer.disconnect();
+    await this.discardProducer();
   }
 }

@@ -61,6 +61,11 @@ export interface ConsumerOptions {
   readonly fromBeginning?: boolean;
   /** Only committed transactional output is read (default true). */
   readonly readCommitted?: boolean;
+  /**
+   * false: a reader that never commits (reports, reconciliation): batches advance in memory only and
+   * `commit()` is a no-op, so no consumer group offsets are left behind. Default true.
+   */
+  readonly commitOffsets?: boolean;
   readonly handle: (batch: CommittableBatch) => Promise<void>;
 }
 
@@ -88,6 +93,8 @@ export interface KafkaPort {
   deleteTopics(names: readonly string[]): Promise<void>;
   /** Offsets per partition: sum of (high - low) is the number of records a topic holds (non-compacted). */
   topicOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
+  /** The offsets a consumer group has committed for a topic, per partition ('-1' where none). */
+  committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
   createTransactionalPipeline(options: TransactionalPipelineOptions): TransactionalPipeline;
   createConsumer(options: ConsumerOptions): Promise<RunningConsumer>;
   createProducer(options?: { idempotent?: boolean }): Promise<Producer>;

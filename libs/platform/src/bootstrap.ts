@@ -80,7 +80,9 @@ export function runUntilSignal(app: INestApplication, logger: Logger, graceMs = 
         },
       );
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    // `on`, not `once`: the second signal must reach onSignal too, or Node's default handler would
+    // end the process with the signal's own status instead of exiting 1 as promised above.
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
 }

@@ -2,18 +2,35 @@ import { Controller, Get, Header, HttpCode, Inject, ServiceUnavailableException 
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { DataSource } from 'typeorm';
 import type { KafkaPort } from '@kyodo/kafka';
-import type { KyodoMetrics } from '@kyodo/observability';
-import { DATA_SOURCE, KAFKA, METRICS } from './tokens';
+import type { KyodoMetrics, Logger } from '@kyodo/observability';
+import { DATA_SOURCE, KAFKA, LOGGER, METRICS } from './tokens';
 
-/** Liveness, readiness (Kafka and PostgreSQL reachable) and Prometheus metrics; no credentials needed. */
+export type ComponentState = 'up' | 'down';
+
+export interface Readiness {
+  readonly status: 'ok' | 'unavailable';
+  readonly kafka: ComponentState;
+  readonly postgres: ComponentState;
+}
+
+/**
+ * Liveness, readiness (Kafka and PostgreSQL reachable) and Prometheus metrics; no credentials needed.
+ * Readiness answers `up` or `down` per component and nothing more: the reason a component is down
+ * (broker addresses, database user and host) goes to the log, not to whoever asks.
+ */
 @ApiExcludeController()
 @Controller()
 export class HealthController {
+  private readonly logger: Logger;
+
   constructor(
     @Inject(KAFKA) private readonly kafka: KafkaPort,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(METRICS) private readonly metrics: KyodoMetrics,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.logger = logger.child({ component: 'health' });
+  }
 
   @Get('health/live')
   live(): { status: 'ok' } {
@@ -22,19 +39,14 @@ export class HealthController {
 
   @Get('health/ready')
   @HttpCode(200)
-  async ready(): Promise<{ status: 'ok'; kafka: string; postgres: string }> {
+  async ready(): Promise<Readiness> {
     const [kafka, postgres] = await Promise.all([
-      this.kafka.ping(2000).then(
-        () => 'up',
-        (error: Error) => `down: ${error.message}`,
-      ),
-      this.dataSource.query('SELECT 1').then(
-        () => 'up',
-        (error: Error) => `down: ${error.message}`,
-      ),
+      this.check('kafka', () => this.kafka.ping(2000)),
+      this.check('postgres', () => this.dataSource.query('SELECT 1')),
     ]);
     if (kafka !== 'up' || postgres !== 'up') {
-      throw new ServiceUnavailableException({ status: 'unavailable', kafka, postgres });
+      const body: Readiness = { status: 'unavailable', kafka, postgres };
+      throw new ServiceUnavailableException(body);
     }
     return { status: 'ok', kafka, postgres };
   }
@@ -43,5 +55,15 @@ export class HealthController {
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   async metricsText(): Promise<string> {
     return this.metrics.registry.metrics();
+  }
+
+  private async check(component: string, probe: () => Promise<unknown>): Promise<ComponentState> {
+    try {
+      await probe();
+      return 'up';
+    } catch (error) {
+      this.logger.warn({ err: error, dependency: component }, `readiness: ${component} is down`);
+      return 'down';
+    }
   }
 }

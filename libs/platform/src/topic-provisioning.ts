@@ -7,11 +7,17 @@ import type { KafkaPort, TopicSpec } from '@kyodo/kafka';
  * such a record's original bytes, so it takes more.
  */
 const INBOX_CONFIG = { 'max.message.bytes': String(2 * 1024 * 1024) };
+/** An outbound event is its input (at most 1 MiB) plus envelope attributes; the router enforces this. */
+const OUTBOX_CONFIG = { 'max.message.bytes': String(2 * 1024 * 1024) };
 const DLQ_CONFIG = {
   'max.message.bytes': String(8 * 1024 * 1024),
   'retention.ms': String(30 * 24 * 3600 * 1000),
 };
-const AUDIT_CONFIG = { 'retention.ms': String(14 * 24 * 3600 * 1000) };
+/**
+ * The audit topic is the source the PostgreSQL trail is written from and checked against; it keeps
+ * records long enough to outlast any writer outage (alert well before: kyodo_audit_rows_written_total).
+ */
+const AUDIT_CONFIG = { 'retention.ms': String(90 * 24 * 3600 * 1000) };
 
 export function gatewayTopicSpecs(topics: Topics, partitions: number): TopicSpec[] {
   return [
@@ -24,7 +30,7 @@ export function partyTopicSpecs(topics: Topics, partyIds: Iterable<string>, part
   const specs: TopicSpec[] = [];
   for (const id of partyIds) {
     specs.push({ name: topics.inbox(id), partitions, config: INBOX_CONFIG });
-    specs.push({ name: topics.outbox(id), partitions });
+    specs.push({ name: topics.outbox(id), partitions, config: OUTBOX_CONFIG });
   }
   return specs;
 }

@@ -186,4 +186,38 @@ describe('Router', () => {
     const b = route([record(toRecordValue(reading), reading.subject)]).out;
     expect(b).toEqual(a);
   });
+
+  it('keeps input = accepted + rejected when a record fails after it was evaluated', () => {
+    const router = new Router({ policy, topics, hmacKey: '', clock }); // an empty key throws when hashing
+    const out: OutputRecord[] = [];
+    const stats = router.routeBatch([record(toRecordValue(reading), reading.subject)], registry, out);
+    expect(stats).toMatchObject({ inputs: 1, accepted: 0, rejected: 1, deliveries: 0, deliveriesByRole: {} });
+    expect(stats.rejections).toEqual({ internal: 1 });
+    expect(out.map((o) => o.topic)).toEqual([topics.dlq, topics.audit]);
+  });
+
+  it('rejects as too-large an input whose outbound record would exceed the output limit', () => {
+    const router = new Router({ policy, topics, hmacKey: HMAC_KEY, clock, maxOutputBytes: 2000 });
+    const out: OutputRecord[] = [];
+    const stats = router.routeBatch([record(toRecordValue(reading), reading.subject)], registry, out);
+    expect(stats).toMatchObject({ inputs: 1, accepted: 0, rejected: 1, rejections: { 'too-large': 1 } });
+    expect(out.some((o) => o.topic.startsWith('kyodo.out.'))).toBe(false);
+    expect(JSON.parse(out[0].value)).toMatchObject({ reason: 'too-large' });
+  });
+
+  it('keeps a key that is not UTF-8 as base64, and an over-limit value as base64', () => {
+    const key = Buffer.from([0xff, 0x00, 0xfe]);
+    const big = Buffer.alloc(1024 * 1024 + 1, 0x61);
+    const { out, parse } = route([{ ...record('x', null), key }, record(big, 'k', 'TD03', '9')]);
+    const [binaryKey, tooLarge] = parse(topics.dlq);
+    expect(binaryKey).toMatchObject({ key: key.toString('base64'), keyEncoding: 'base64' });
+    expect(out.find((o) => o.topic === topics.dlq)?.key).toBeNull();
+    expect(tooLarge).toMatchObject({
+      reason: 'too-large',
+      key: 'k',
+      keyEncoding: 'utf8',
+      valueEncoding: 'base64',
+    });
+    expect(Buffer.from(String(tooLarge.value), 'base64').equals(big)).toBe(true);
+  });
 });

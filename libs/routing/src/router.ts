@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import {
   GATEWAY_SOURCE,
+  MAX_EVENT_BYTES,
   REJECTION_REASONS,
   checkPartyReferences,
   parseInbound,
@@ -37,8 +39,13 @@ export interface DeadLetter {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+  /** The original key: as text when it is valid UTF-8, otherwise base64. */
   readonly key: string | null;
-  /** The original bytes: as text when they are valid UTF-8, otherwise base64. */
+  readonly keyEncoding: 'utf8' | 'base64';
+  /**
+   * The original bytes: as text when they are valid UTF-8 and within the 1 MiB event limit, otherwise
+   * base64 (so a dead letter never grows past 4/3 of what the inbox accepted).
+   */
   readonly value: string | null;
   readonly valueEncoding: 'utf8' | 'base64';
   readonly rejectedAt: string;
@@ -52,6 +59,8 @@ export interface RouterOptions {
   readonly hmacKey: string;
   /** Injected so audit records are deterministic in tests. */
   readonly clock?: () => Date;
+  /** Largest outbound, audit or dead-letter record; an input needing a larger one is rejected. */
+  readonly maxOutputBytes?: number;
 }
 
 /** Per-batch tallies: every input is either accepted (delivered to zero or more parties) or rejected. */
@@ -75,9 +84,11 @@ export function emptyStats(): RouteStats {
  */
 export class Router {
   private readonly clock: () => Date;
+  private readonly maxOutputBytes: number;
 
   constructor(private readonly options: RouterOptions) {
     this.clock = options.clock ?? (() => new Date());
+    this.maxOutputBytes = options.maxOutputBytes ?? MAX_OUTPUT_BYTES;
   }
 
   get policyVersion(): string {
@@ -95,19 +106,26 @@ export class Router {
     for (const record of records) {
       stats.inputs += 1;
       const mark = out.length;
+      let outcome: Outcome;
       try {
-        this.routeRecord(record, registry, now, out, stats);
+        outcome = this.routeRecord(record, registry, now, out);
+        // Dead letters are bounded by construction (see DeadLetter); deliveries are checked.
+        const oversized = outcome.accepted ? oversizedOutput(out, mark, this.maxOutputBytes) : undefined;
+        if (oversized !== undefined) {
+          out.length = mark;
+          outcome = this.reject(record, now, oversized, undefined, out);
+        }
       } catch (error) {
         out.length = mark;
-        this.reject(
+        outcome = this.reject(
           record,
           now,
           { reason: 'internal', message: describeInternal(error) },
           undefined,
           out,
-          stats,
         );
       }
+      tally(stats, outcome);
     }
     return stats;
   }
@@ -117,20 +135,12 @@ export class Router {
     registry: RegistrySnapshot,
     now: string,
     out: OutputRecord[],
-    stats: RouteStats,
-  ): void {
+  ): Outcome {
     const topics = this.options.topics;
     const sender = topics.senderOf(record.topic);
     if (sender === undefined) {
-      this.reject(
-        record,
-        now,
-        { reason: 'internal', message: `${record.topic} is not an inbox topic` },
-        undefined,
-        out,
-        stats,
-      );
-      return;
+      const rejection: Rejection = { reason: 'internal', message: `${record.topic} is not an inbox topic` };
+      return this.reject(record, now, rejection, undefined, out);
     }
     const parsed = parseInbound({
       value: record.value,
@@ -138,37 +148,23 @@ export class Router {
       topic: record.topic,
       senderId: sender,
     });
-    if (!parsed.ok) {
-      this.reject(record, now, parsed.rejection, parsed.partial, out, stats);
-      return;
-    }
+    if (!parsed.ok) return this.reject(record, now, parsed.rejection, parsed.partial, out);
     const { event, kind, supplyPointId } = parsed;
     const unknownParty = checkPartyReferences(kind, event.data, registry);
-    if (unknownParty) {
-      this.reject(
-        record,
-        now,
-        unknownParty,
-        { source: event.source, id: event.id, type: event.type, time: event.time, supplyPointId },
-        out,
-        stats,
-      );
-      return;
-    }
+    const known = { source: event.source, id: event.id, type: event.type, time: event.time, supplyPointId };
+    if (unknownParty) return this.reject(record, now, unknownParty, known, out);
     const decision = evaluate(this.options.policy, event, kind, registry, { sender });
-    stats.accepted += 1;
     if (decision.deliveries.length === 0) {
-      const known = { source: event.source, id: event.id, type: event.type, time: event.time, supplyPointId };
       out.push(this.auditOutput(this.undeliveredAudit(record, now, 'no-recipient', null, known)));
-      return;
+      return { accepted: true, roles: [] };
     }
     const hmac = supplyPointHmac(this.options.hmacKey, supplyPointId);
+    const roles: string[] = [];
     for (const delivery of decision.deliveries) {
       this.deliver(record, event, supplyPointId, hmac, delivery, now, out);
-      stats.deliveries += 1;
-      const role = delivery.recipient.role;
-      stats.deliveriesByRole[role] = (stats.deliveriesByRole[role] ?? 0) + 1;
+      roles.push(delivery.recipient.role);
     }
+    return { accepted: true, roles };
   }
 
   private deliver(
@@ -269,26 +265,30 @@ export class Router {
     rejection: Rejection,
     partial: InboundPartial | undefined,
     out: OutputRecord[],
-    stats: RouteStats,
-  ): void {
-    stats.rejected += 1;
-    stats.rejections[rejection.reason] = (stats.rejections[rejection.reason] ?? 0) + 1;
-    const value = encodeOriginal(record.value);
+  ): Outcome {
+    const key = encodeBytes(record.key, Infinity);
+    const value = encodeBytes(record.value, MAX_EVENT_BYTES);
     const letter: DeadLetter = {
       reason: rejection.reason,
       message: rejection.message,
       topic: record.topic,
       partition: record.partition,
       offset: record.offset,
-      key: record.key === null ? null : record.key.toString('utf8'),
-      value: value.value,
+      key: key.text,
+      keyEncoding: key.encoding,
+      value: value.text,
       valueEncoding: value.encoding,
       rejectedAt: now,
       auditId: auditRecordId(record, null),
       policyVersion: this.options.policy.version,
     };
-    out.push({ topic: this.options.topics.dlq, key: letter.key, value: JSON.stringify(letter) });
+    out.push({
+      topic: this.options.topics.dlq,
+      key: key.encoding === 'utf8' ? key.text : null,
+      value: JSON.stringify(letter),
+    });
     out.push(this.auditOutput(this.undeliveredAudit(record, now, 'rejected', rejection.reason, partial)));
+    return { accepted: false, reason: rejection.reason };
   }
 
   /** Audit records are keyed by the supply point's HMAC, so one supply point's trail stays in one chain. */
@@ -301,14 +301,51 @@ export class Router {
   }
 }
 
-function encodeOriginal(value: Buffer | null): { value: string | null; encoding: 'utf8' | 'base64' } {
-  if (value === null) return { value: null, encoding: 'utf8' };
-  const text = value.toString('utf8');
-  // A round trip that changes the bytes means they were not valid UTF-8.
-  if (Buffer.byteLength(text, 'utf8') === value.length && Buffer.from(text, 'utf8').equals(value)) {
-    return { value: text, encoding: 'utf8' };
+function encodeBytes(
+  bytes: Buffer | null,
+  maxText: number,
+): { text: string | null; encoding: 'utf8' | 'base64' } {
+  if (bytes === null) return { text: null, encoding: 'utf8' };
+  if (bytes.length <= maxText && isUtf8(bytes)) return { text: bytes.toString('utf8'), encoding: 'utf8' };
+  return { text: bytes.toString('base64'), encoding: 'base64' };
+}
+
+/**
+ * Outboxes take records up to 2 MiB (see topic provisioning); an input whose output would not fit is
+ * rejected rather than left to stall its partition. UTF-8 needs at most 3 bytes per UTF-16 unit, so
+ * only long values are measured.
+ */
+export const MAX_OUTPUT_BYTES = 2 * 1024 * 1024 - 16 * 1024;
+
+function oversizedOutput(out: readonly OutputRecord[], from: number, limit: number): Rejection | undefined {
+  for (let i = from; i < out.length; i++) {
+    const value = out[i].value;
+    if (value.length * 3 <= limit) continue;
+    const bytes = Buffer.byteLength(value);
+    if (bytes > limit) {
+      return {
+        reason: 'too-large',
+        message: `an outbound record would be ${bytes} bytes, over the ${limit}-byte limit`,
+      };
+    }
   }
-  return { value: value.toString('base64'), encoding: 'base64' };
+  return undefined;
+}
+
+/** What became of one input: accepted (delivered to these roles, possibly none) or rejected. */
+type Outcome =
+  | { readonly accepted: true; readonly roles: readonly string[] }
+  | { readonly accepted: false; readonly reason: RejectionReason };
+
+function tally(stats: RouteStats, outcome: Outcome): void {
+  if (outcome.accepted) {
+    stats.accepted += 1;
+    stats.deliveries += outcome.roles.length;
+    for (const role of outcome.roles) stats.deliveriesByRole[role] = (stats.deliveriesByRole[role] ?? 0) + 1;
+  } else {
+    stats.rejected += 1;
+    stats.rejections[outcome.reason] = (stats.rejections[outcome.reason] ?? 0) + 1;
+  }
 }
 
 function describeInternal(error: unknown): string {

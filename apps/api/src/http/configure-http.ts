@@ -7,10 +7,15 @@ import { ApiExceptionFilter } from './exception.filter';
 import { apiValidationPipe } from './validation';
 
 /**
- * The API's HTTP set-up for an app built some other way than by importing ApiModule: the validation
- * pipe and the error filter. With ApiModule imported these are already global (APP_PIPE, APP_FILTER),
- * so only the OpenAPI document is switched to a scan of `app` itself (which also honours a global
- * prefix set on it). Call before `listen` when ApiModule is absent.
+ * Finishes the API's HTTP set-up on an app.
+ *
+ * With ApiModule imported (as in main.ts and `kyodo run`), the validation pipe, the error filter and the
+ * guard are already global (APP_PIPE, APP_FILTER, APP_GUARD); this only hands `app` to the OpenAPI
+ * service, so /openapi.json is scanned from the app itself (honouring a global prefix set on it). The
+ * document is built on its first request, so this may be called after `listen`, as main.ts does.
+ *
+ * Without ApiModule, it registers the validation pipe and the error filter on `app`; Nest applies
+ * global pipes and filters to routes as they are mapped, so call it before `app.init()` / `listen`.
  */
 export function configureHttp(app: INestApplication): INestApplication {
   const openApi = find(app, OpenApiService);

@@ -11,7 +11,7 @@ import { KafkaUnavailableError } from '@kyodo/kafka';
 import type { Logger } from '@kyodo/observability';
 import { PersistenceInputError } from '@kyodo/persistence';
 import { BearerChallengeException } from '../auth/api-key.guard';
-import { ApiInputError, DependencyUnavailableError } from '../errors';
+import { ApiInputError, DependencyUnavailableError, TimeLimitError, WorkLimitError } from '../errors';
 
 export interface ErrorBody {
   readonly statusCode: number;
@@ -23,7 +23,8 @@ export interface ErrorBody {
 
 /**
  * Every error as `{ statusCode, error, message }`, never a stack trace. Input errors of the services
- * become 400, an unreachable dependency 503, anything unexpected 500 (logged with its stack).
+ * become 400, a query over a work limit 422, an unreachable dependency or a time limit 503, anything
+ * unexpected 500 (logged with its stack).
  */
 export class ApiExceptionFilter implements ExceptionFilter {
   constructor(
@@ -74,6 +75,13 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof ApiInputError || exception instanceof PersistenceInputError) {
       return { body: errorBody(HttpStatus.BAD_REQUEST, exception.message) };
+    }
+    if (exception instanceof WorkLimitError) {
+      return { body: errorBody(HttpStatus.UNPROCESSABLE_ENTITY, exception.message) };
+    }
+    if (exception instanceof TimeLimitError) {
+      this.logger.warn({ err: exception, method: request.method, path: request.path }, 'request timed out');
+      return { body: errorBody(HttpStatus.SERVICE_UNAVAILABLE, exception.message) };
     }
     if (exception instanceof DependencyUnavailableError || exception instanceof KafkaUnavailableError) {
       this.logger.warn(

@@ -29,13 +29,15 @@ export class ReconciliationRepository {
 
   /**
    * Deliveries decided in [readFrom, readTo) (either open), each flagged whether it lies in
-   * [windowFrom, windowTo). Bounds are RFC 3339 instants.
+   * [windowFrom, windowTo). Bounds are RFC 3339 instants. With `limit`, at most that many rows are
+   * returned (the earliest); ask for one more than you accept to learn that there were more.
    */
   async deliveries(bounds: {
     readFrom?: string;
     readTo?: string;
     windowFrom?: string;
     windowTo?: string;
+    limit?: number;
   }): Promise<AuditDelivery[]> {
     const params: unknown[] = [bounds.windowFrom ?? null, bounds.windowTo ?? null];
     const where = [`outcome = 'delivered'`, `outbound_id IS NOT NULL`];
@@ -47,12 +49,17 @@ export class ReconciliationRepository {
       params.push(bounds.readTo);
       where.push(`time < $${params.length}::timestamptz`);
     }
+    let limit = '';
+    if (bounds.limit !== undefined) {
+      params.push(bounds.limit);
+      limit = ` LIMIT $${params.length}::int`;
+    }
     const rows: Row[] = await this.ds.query(
       `SELECT id, outbound_id, recipient_id,
               to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS time,
               (($1::timestamptz IS NULL OR time >= $1::timestamptz) AND ($2::timestamptz IS NULL OR time < $2::timestamptz)) AS in_window
          FROM audit_record WHERE ${where.join(' AND ')}
-        ORDER BY time, id`,
+        ORDER BY time, id${limit}`,
       params,
     );
     return rows.map((r) => ({

@@ -1,6 +1,6 @@
 import { topicsFor } from '@kyodo/contracts';
 import type { ConsumedRecord, KafkaPort } from '@kyodo/kafka';
-import { DependencyUnavailableError } from '../errors';
+import { DependencyUnavailableError, TimeLimitError, WorkLimitError } from '../errors';
 import { resolveWindow, type TimeWindow } from '../time-bounds';
 import { readOutboxes, type OutboxPartitionSnapshot } from './outbox-reader';
 import type { ReconciliationRepository } from './reconciliation.repository';
@@ -11,6 +11,16 @@ import type { ReconciliationRepository } from './reconciliation.repository';
  * producer clock skew and a slow transaction.
  */
 export const RECONCILIATION_GRACE_MS = 5 * 60 * 1000;
+
+/**
+ * The most one reconciliation reads on each side: outbox offsets (every outbox is read from its
+ * start; transaction markers count) and audit deliveries (in the window widened by the grace). Over
+ * it, the request is refused (WorkLimitError, HTTP 422) before the outboxes are read.
+ */
+export const RECONCILIATION_MAX_RECORDS = 500_000;
+
+/** How long one reconciliation may take before it is abandoned (TimeLimitError, HTTP 503). */
+export const RECONCILIATION_TIMEOUT_MS = 60_000;
 
 export interface ReconciliationQuery {
   /** RFC 3339 instant or YYYY-MM-DD (see time-bounds); either may be left open. */
@@ -58,6 +68,10 @@ export interface ReconciliationOptions {
   readonly graceMs?: number;
   /** See readOutboxes. */
   readonly idleMs?: number;
+  /** Default RECONCILIATION_MAX_RECORDS. */
+  readonly maxRecords?: number;
+  /** Default RECONCILIATION_TIMEOUT_MS. */
+  readonly timeoutMs?: number;
   readonly warn?: (message: string, details: object) => void;
 }
 
@@ -80,10 +94,16 @@ interface OutboxEvent {
  * The outboxes are read up to their high watermarks at the start, before the audit trail is read: the
  * audit writer trails the gateway, so a delivery of the last moment may be reported missing from the
  * audit; reconcile windows that ended a little while ago.
+ *
+ * The work is bounded: at most `maxRecords` outbox offsets and as many audit deliveries are read (a
+ * WorkLimitError otherwise), and the whole comparison is abandoned after `timeoutMs` (a TimeLimitError;
+ * the outbox consumer is stopped).
  */
 export class ReconciliationService {
   private readonly graceMs: number;
   private readonly clock: () => Date;
+  private readonly maxRecords: number;
+  private readonly timeoutMs: number;
 
   constructor(
     private readonly repository: ReconciliationRepository,
@@ -92,18 +112,53 @@ export class ReconciliationService {
   ) {
     this.graceMs = options.graceMs ?? RECONCILIATION_GRACE_MS;
     this.clock = options.clock ?? (() => new Date());
+    this.maxRecords = options.maxRecords ?? RECONCILIATION_MAX_RECORDS;
+    this.timeoutMs = options.timeoutMs ?? RECONCILIATION_TIMEOUT_MS;
   }
 
   async reconcile(query: ReconciliationQuery = {}): Promise<ReconciliationReport> {
     const window = resolveWindow(query.from, query.to);
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new TimeLimitError(
+            `reconciliation did not finish within ${this.timeoutMs / 1000} s and was abandoned; ` +
+              'try again later, or with a narrower window',
+          ),
+        ),
+      this.timeoutMs,
+    );
+    try {
+      // On time-out the answer is the TimeLimitError at once; the outbox read stops its consumer and a
+      // database query under way is left to finish, its result unused.
+      return await abortable(this.compare(window, controller.signal), controller.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async compare(window: TimeWindow, signal: AbortSignal): Promise<ReconciliationReport> {
     const windowMs = {
       from: window.from === undefined ? undefined : Date.parse(window.from),
       to: window.to === undefined ? undefined : Date.parse(window.to),
     };
     const startedAt = this.clock();
 
-    const { events, unreadable, partitions } = await this.readOutboxes(windowMs);
-    const deliveries = await this.repository.deliveries(this.auditBounds(window));
+    const { events, unreadable, partitions } = await this.readOutboxes(windowMs, signal);
+    signal.throwIfAborted();
+    const deliveries = await this.repository.deliveries({
+      ...this.auditBounds(window),
+      limit: this.maxRecords + 1,
+    });
+    if (deliveries.length > this.maxRecords) {
+      throw new WorkLimitError(
+        `the audit trail records more than ${this.maxRecords} deliveries` +
+          (window.from === undefined && window.to === undefined ? '' : ' in the window and its grace') +
+          ', the most one reconciliation compares; reconcile a narrower window (from, to)',
+      );
+    }
+    signal.throwIfAborted();
 
     const auditKeys = new Set(deliveries.map((d) => pairKey(d.auditId, d.outboundId)));
     const outboxKeys = new Set(events.map((e) => e.key));
@@ -147,7 +202,10 @@ export class ReconciliationService {
     };
   }
 
-  private async readOutboxes(window: { from?: number; to?: number }): Promise<{
+  private async readOutboxes(
+    window: { from?: number; to?: number },
+    signal: AbortSignal,
+  ): Promise<{
     events: OutboxEvent[];
     unreadable: RecordPosition[];
     partitions: OutboxPartitionSnapshot[];
@@ -176,9 +234,11 @@ export class ReconciliationService {
       partitions = await readOutboxes(this.kafka, topics, visit, {
         groupPrefix: this.options.topicPrefix,
         idleMs: this.options.idleMs,
+        maxOffsets: this.maxRecords,
+        signal,
       });
     } catch (error) {
-      if (!isKafkaError(error)) throw error;
+      if (signal.aborted || error instanceof WorkLimitError || !isKafkaError(error)) throw error;
       throw new DependencyUnavailableError(`the outboxes could not be read from Kafka: ${messageOf(error)}`, {
         cause: error,
       });
@@ -240,6 +300,29 @@ function outboundIdentity(value: Buffer | null): { outboundId: string; auditId: 
     // not JSON: reported as unreadable
   }
   return undefined;
+}
+
+/** `work`, or the signal's reason as soon as it is aborted (the work itself is left to notice). */
+function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(asError(signal.reason));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(asError(error));
+      },
+    );
+  });
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 function shift(instant: string, ms: number): string {

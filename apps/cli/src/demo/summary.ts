@@ -18,6 +18,8 @@ export interface DemoSummary {
   readonly parties: PartySummary[];
   readonly rejections: Record<string, number>;
   readonly dlqRecords: number;
+  /** Audit records per outcome: `delivered`, `rejected`, `no-recipient` (a valid event that concerned nobody). */
+  readonly auditOutcomes: Record<AuditRecord['outcome'], number>;
 }
 
 const SHORT_TYPE = (type: string | null): string =>
@@ -44,7 +46,9 @@ export function summarise(
     });
   }
   const rejections: Record<string, number> = {};
+  const auditOutcomes = { delivered: 0, rejected: 0, 'no-recipient': 0 };
   for (const record of audit) {
+    auditOutcomes[record.outcome] += 1;
     if (record.outcome === 'rejected') {
       rejections[record.reason ?? 'unknown'] = (rejections[record.reason ?? 'unknown'] ?? 0) + 1;
       continue;
@@ -62,7 +66,7 @@ export function summarise(
     const party = parties.get(id);
     if (party) (party as { outboxRecords: number }).outboxRecords += 1;
   }
-  return { parties: [...parties.values()], rejections, dlqRecords: dlq.length };
+  return { parties: [...parties.values()], rejections, dlqRecords: dlq.length, auditOutcomes };
 }
 
 function compact(fields: Set<string>): string {
@@ -110,8 +114,46 @@ export function formatSummary(
     `Input ${run.sent} = accepted ${totals.accepted} + rejected ${totals.rejected}` +
       `${run.sent === totals.accepted + totals.rejected ? '  ✓' : '  ✗ MISMATCH'}`,
   );
+  const outcomes = summary.auditOutcomes;
+  lines.push(
+    `Audit records ${outcomes.delivered + outcomes.rejected + outcomes['no-recipient']} = ` +
+      `delivered ${outcomes.delivered} + rejected ${outcomes.rejected} + no-recipient ${outcomes['no-recipient']}` +
+      ' (valid events that concerned nobody)',
+  );
   lines.push(
     `Audit: ${run.rows} rows in PostgreSQL; hash chain ${run.verification.ok ? 'verified ✓' : `BROKEN at ${JSON.stringify(run.verification)}`}`,
   );
   return lines.join('\n');
+}
+
+/**
+ * Whether the audit records account for every input the gateway counted: each delivery and each
+ * rejection has its record, and each accepted input without a delivery its `no-recipient` record.
+ * The gateway's totals do not count the inputs without a delivery, so they are derived: the accepted
+ * inputs less those with at least one delivery record (told apart by their inbound coordinates).
+ */
+export function auditComplete(records: readonly AuditRecord[], totals: RouteStats): boolean {
+  let delivered = 0;
+  let rejected = 0;
+  let noRecipient = 0;
+  const deliveredInputs = new Set<string>();
+  for (const record of records) {
+    switch (record.outcome) {
+      case 'delivered':
+        delivered += 1;
+        deliveredInputs.add(`${record.inboundTopic}/${record.inboundPartition}/${record.inboundOffset}`);
+        break;
+      case 'rejected':
+        rejected += 1;
+        break;
+      case 'no-recipient':
+        noRecipient += 1;
+        break;
+    }
+  }
+  return (
+    delivered >= totals.deliveries &&
+    rejected >= totals.rejected &&
+    noRecipient >= totals.accepted - deliveredInputs.size
+  );
 }

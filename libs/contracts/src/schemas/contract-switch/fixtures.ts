@@ -1,6 +1,6 @@
 import type { InboundEvent } from '../../events';
 import type { InvalidFixture } from '../common';
-import type { ContractSwitchData } from './schema';
+import type { ContractSwitchData, SupplyPoint } from './schema';
 
 export const CONTRACT_SWITCH_FIXTURE_SUPPLY_POINT = '0300000000000000000001';
 
@@ -49,12 +49,34 @@ export const validContractSwitchEvent: InboundEvent = {
   data: validContractSwitchData,
 };
 
+/**
+ * A switch cancelled by the gaining retailer before completion: no supply point block (the contract's
+ * "(where present) supplyPoint.supplyPointId") and no customer block.
+ */
+export const validCancelledContractSwitchEvent: InboundEvent = {
+  ...validContractSwitchEvent,
+  id: 'SW-20261127-000001-cancelled',
+  time: '2026-11-28T09:30:00+09:00',
+  data: {
+    switchId: validContractSwitchData.switchId,
+    phase: 'cancelled',
+    fromRetailerId: validContractSwitchData.fromRetailerId,
+    toRetailerId: validContractSwitchData.toRetailerId,
+    effectiveDate: validContractSwitchData.effectiveDate,
+  },
+};
+
 /** The valid data with `patch` applied one level into `supplyPoint`/`customer` where named. */
 function variant(patch: Record<string, unknown>): Record<string, unknown> {
   return { ...validContractSwitchData, ...patch };
 }
 function supplyPoint(patch: Record<string, unknown>): Record<string, unknown> {
   return variant({ supplyPoint: { ...validContractSwitchData.supplyPoint, ...patch } });
+}
+function supplyPointWithout(key: keyof SupplyPoint): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...validContractSwitchData.supplyPoint };
+  delete copy[key];
+  return variant({ supplyPoint: copy });
 }
 function without(key: keyof ContractSwitchData): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...validContractSwitchData };
@@ -92,7 +114,7 @@ export const invalidContractSwitchData: readonly InvalidFixture[] = [
     name: 'toRetailerId a number',
     value: variant({ toRetailerId: 2 }),
     reason: 'invalid-data',
-    message: 'data.toRetailerId must be string',
+    message: 'data.toRetailerId must be a string, got a number',
   },
   {
     name: 'effectiveDate missing',
@@ -116,25 +138,31 @@ export const invalidContractSwitchData: readonly InvalidFixture[] = [
     name: 'lastResortSupply a string',
     value: variant({ lastResortSupply: 'no' }),
     reason: 'invalid-data',
-    message: 'data.lastResortSupply must be boolean',
+    message: 'data.lastResortSupply must be a boolean, got a string of 2 characters',
   },
   {
     name: 'customer a string',
     value: variant({ customer: 'Yamada' }),
     reason: 'invalid-data',
-    message: 'data.customer must be object',
+    message: 'data.customer must be an object, got a string of 6 characters',
   },
   {
     name: 'customer.name a number',
     value: variant({ customer: { name: 42 } }),
     reason: 'invalid-data',
-    message: 'data.customer.name must be string',
+    message: 'data.customer.name must be a string, got a number',
   },
   {
-    name: 'supplyPoint missing',
-    value: without('supplyPoint'),
+    name: 'supplyPoint null',
+    value: variant({ supplyPoint: null }),
     reason: 'invalid-data',
-    message: 'data.supplyPoint is required',
+    message: 'data.supplyPoint must be an object, got null',
+  },
+  {
+    name: 'supplyPoint a string',
+    value: variant({ supplyPoint: CONTRACT_SWITCH_FIXTURE_SUPPLY_POINT }),
+    reason: 'invalid-data',
+    message: 'data.supplyPoint must be an object, got a string of 22 characters',
   },
   {
     name: 'supplyPoint.supplyPointId missing',
@@ -143,10 +171,16 @@ export const invalidContractSwitchData: readonly InvalidFixture[] = [
     message: 'data.supplyPoint.supplyPointId is required',
   },
   {
+    name: 'supplyPoint.supplyPointId missing from a full block',
+    value: supplyPointWithout('supplyPointId'),
+    reason: 'invalid-data',
+    message: 'data.supplyPoint.supplyPointId is required',
+  },
+  {
     name: 'supplyPoint.area of another area',
     value: supplyPoint({ area: '04' }),
     reason: 'area-mismatch',
-    message: 'data.supplyPoint.area',
+    message: 'data.supplyPoint.area disagrees with area 03 of the subject',
   },
   {
     name: 'supplyPoint.area not an area',
@@ -158,31 +192,31 @@ export const invalidContractSwitchData: readonly InvalidFixture[] = [
     name: 'supplyPoint.supplyPointId another id',
     value: supplyPoint({ supplyPointId: '0300000000000000000002' }),
     reason: 'key-mismatch',
-    message: 'data.supplyPoint.supplyPointId',
+    message: 'data.supplyPoint.supplyPointId does not equal subject',
   },
   {
     name: 'supplyPoint.remoteIsland a string',
     value: supplyPoint({ remoteIsland: 'false' }),
     reason: 'invalid-data',
-    message: 'data.supplyPoint.remoteIsland must be boolean',
+    message: 'data.supplyPoint.remoteIsland must be a boolean, got a string of 5 characters',
   },
   {
     name: 'contract amount negative',
     value: supplyPoint({ consignmentContractAmountKw: -6 }),
     reason: 'out-of-range',
-    message: 'data.supplyPoint.consignmentContractAmountKw must be >= 0, got -6',
+    message: 'data.supplyPoint.consignmentContractAmountKw must be >= 0, got a number out of that range',
   },
   {
     name: 'powerFactor above 100',
     value: supplyPoint({ powerFactor: 120 }),
     reason: 'out-of-range',
-    message: 'data.supplyPoint.powerFactor must be <= 100, got 120',
+    message: 'data.supplyPoint.powerFactor must be <= 100, got a number out of that range',
   },
   {
     name: 'meter.multiplier zero',
     value: supplyPoint({ meter: { meterId: 'M1', multiplier: 0 } }),
     reason: 'out-of-range',
-    message: 'data.supplyPoint.meter.multiplier must be > 0, got 0',
+    message: 'data.supplyPoint.meter.multiplier must be > 0, got a number out of that range',
   },
   {
     name: 'transferDate Feb 29 of a common year',
@@ -194,6 +228,6 @@ export const invalidContractSwitchData: readonly InvalidFixture[] = [
     name: 'decommissioningMethod a number',
     value: supplyPoint({ decommissioningMethod: 0 }),
     reason: 'invalid-data',
-    message: 'data.supplyPoint.decommissioningMethod must be string or null, got 0',
+    message: 'data.supplyPoint.decommissioningMethod must be a string or null, got a number',
   },
 ];

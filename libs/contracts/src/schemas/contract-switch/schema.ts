@@ -49,7 +49,11 @@ export const SupplyPointSchema = Type.Object({
   decommissioningMethod: Type.Optional(NullableString()),
 });
 
-/** `jp.kyodo.contract-switch.v1`: retail switching and consignment contract changes. */
+/**
+ * `jp.kyodo.contract-switch.v1`: retail switching and consignment contract changes. `supplyPoint` may be
+ * absent (a `cancelled` phase, say, carries no supply point block); when present, its `supplyPointId`
+ * is required and must equal the subject, and its `area` the subject's area.
+ */
 export const ContractSwitchDataSchema = Type.Object(
   {
     switchId: NonEmptyString(),
@@ -59,7 +63,7 @@ export const ContractSwitchDataSchema = Type.Object(
     effectiveDate: CalendarDate(),
     lastResortSupply: Type.Optional(Type.Boolean()),
     customer: Type.Optional(ContractSwitchCustomerSchema),
-    supplyPoint: SupplyPointSchema,
+    supplyPoint: Type.Optional(SupplyPointSchema),
   },
   { description: 'Retail switching; consignment contract changes.' },
 );

@@ -48,7 +48,13 @@ export const invalidEnvelopes: readonly InvalidFixture[] = [
     name: 'id a number',
     value: variant({ id: 7 }),
     reason: 'not-cloudevent',
-    message: 'id must be string, got 7',
+    message: 'id must be a string, got a number',
+  },
+  {
+    name: 'id of 257 characters',
+    value: variant({ id: 'D'.repeat(257) }),
+    reason: 'not-cloudevent',
+    message: 'id must be at most 256 characters long, got 257 characters',
   },
   {
     name: 'source missing',
@@ -61,6 +67,12 @@ export const invalidEnvelopes: readonly InvalidFixture[] = [
     value: variant({ source: '' }),
     reason: 'not-cloudevent',
     message: 'source must not be empty',
+  },
+  {
+    name: 'source of 257 characters',
+    value: variant({ source: `urn:kyodo:party:${'D'.repeat(241)}` }),
+    reason: 'not-cloudevent',
+    message: 'source must be at most 256 characters long, got 257 characters',
   },
   {
     name: 'source not a URI reference',
@@ -79,7 +91,7 @@ export const invalidEnvelopes: readonly InvalidFixture[] = [
     name: 'subject a number',
     value: variant({ subject: 3000000000001 }),
     reason: 'not-cloudevent',
-    message: 'subject must be string',
+    message: 'subject must be a string, got a number',
   },
   { name: 'time missing', value: without('time'), reason: 'not-cloudevent', message: 'time is required' },
   {
@@ -98,7 +110,7 @@ export const invalidEnvelopes: readonly InvalidFixture[] = [
     name: 'time as epoch millis',
     value: variant({ time: 1795770300000 }),
     reason: 'not-cloudevent',
-    message: 'time must be string',
+    message: 'time must be a string, got 1795770300000',
   },
   {
     name: 'datacontenttype not JSON',
@@ -111,18 +123,18 @@ export const invalidEnvelopes: readonly InvalidFixture[] = [
     name: 'data an array',
     value: variant({ data: [] }),
     reason: 'not-cloudevent',
-    message: 'data must be object, got an array',
+    message: 'data must be an object, got an array',
   },
   {
     name: 'data a string',
     value: variant({ data: '{"contractorId":"DR001"}' }),
     reason: 'not-cloudevent',
-    message: 'data must be object',
+    message: 'data must be an object, got a string of 24 characters',
   },
   {
     name: 'data null',
     value: variant({ data: null }),
     reason: 'not-cloudevent',
-    message: 'data must be object, got null',
+    message: 'data must be an object, got null',
   },
 ];

@@ -4,6 +4,11 @@ import { DateTime, NonEmptyString, OpaqueObject } from '../common';
 /** `application/json`, `application/<anything>+json`, with optional parameters. */
 export const JSON_MEDIA_TYPE_PATTERN = '^application/(?:[A-Za-z0-9!#$&^_.+-]+\\+)?json(?:[ \\t]*;.*)?$';
 
+/** Longest `id` accepted, in characters. */
+export const MAX_EVENT_ID_LENGTH = 256;
+/** Longest `source` accepted, in characters. */
+export const MAX_EVENT_SOURCE_LENGTH = 256;
+
 /**
  * A CloudEvents 1.0 event in structured JSON mode, as the contract uses it: `subject` and `time` are
  * required, `data` is a JSON object. `type`, `source` and `subject` are only shaped here; their meaning
@@ -13,8 +18,12 @@ export const JSON_MEDIA_TYPE_PATTERN = '^application/(?:[A-Za-z0-9!#$&^_.+-]+\\+
 export const CloudEventEnvelopeSchema = Type.Object(
   {
     specversion: Type.Unsafe<'1.0'>({ const: '1.0', description: 'CloudEvents version, always "1.0".' }),
-    id: NonEmptyString({ description: 'Unique per sender; with `source` it identifies the event.' }),
+    id: NonEmptyString({
+      maxLength: MAX_EVENT_ID_LENGTH,
+      description: 'Unique per sender; with `source` it identifies the event.',
+    }),
     source: NonEmptyString({
+      maxLength: MAX_EVENT_SOURCE_LENGTH,
       format: 'uri-reference',
       description: 'The sending party as `urn:kyodo:party:<partyId>`.',
     }),

@@ -85,18 +85,18 @@ export const invalidNegawattData: readonly InvalidFixture[] = [
     name: 'negawatt a string',
     value: variant({ negawatt: 'yes' }),
     reason: 'invalid-data',
-    message: 'data.negawatt must be object',
+    message: 'data.negawatt must be an object, got a string of 3 characters',
   },
   {
     name: 'baseline an object',
     value: variant({ negawatt: { baseline: { kw: 2.4 } } }),
     reason: 'invalid-data',
-    message: 'data.negawatt.baseline must be array',
+    message: 'data.negawatt.baseline must be an array, got an object',
   },
   {
     name: 'demandControl an array',
     value: variant({ negawatt: { demandControl: [1.2] } }),
     reason: 'invalid-data',
-    message: 'data.negawatt.demandControl must be object',
+    message: 'data.negawatt.demandControl must be an object, got an array',
   },
 ];

@@ -1,10 +1,16 @@
 import { InvalidArgumentError } from 'commander';
 import type { DataSource } from 'typeorm';
+import { redactUrl } from '@kyodo/infra';
 import { createDataSource, runMigrations } from '@kyodo/persistence';
-import { PARTY_ID, SUPPLY_POINT_ID } from './disclosures/disclosures.service';
-import { isTimeBound, type TimeEdge } from './time-bounds';
+import { PARTY_ID, SUPPLY_POINT_ID } from '../../api/src/disclosures/disclosures.service';
+import { isTimeBound, type TimeEdge } from '../../api/src/time-bounds';
 
-/** What the API's commands need from the CLI context. */
+// What the commands share: opening the database, parsing arguments, wording errors and counts.
+
+/** A database URL fit to print: its password, if any, replaced by `***`. */
+export { redactUrl };
+
+/** What the commands need from the CLI context. */
 export interface CommandIo {
   readonly out: (line: string) => void;
   readonly progress: (line: string) => void;
@@ -60,18 +66,17 @@ export function partitionArgument(value: string): number {
   return Number(value);
 }
 
+/** The message of anything thrown (an Error, or an object with a string `message`), else its string form. */
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    'message' in error &&
+    typeof error.message === 'string'
+  ) {
+    return error.message;
   }
+  return String(error);
 }
 
 export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {

@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalKafka } from '@kyodo/infra';
+import { REPO_ROOT } from '../support/environment';
+import { waitFor } from '../support/harness';
+
+/** `kyodo ARGS` as a separate process (the compiled CLI), with `env` in place of the Kyodo variables. */
+function kyodo(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(KYODO_|KAFKA_BROKERS$|DATABASE_URL$)/.test(name)),
+  );
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'kyodo.js'), ...args], {
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((done) => child.on('exit', (code) => done({ code, stdout, stderr })));
+}
+
+/** Nothing answers there: a command that tried to reach it would fail differently, or hang. */
+const UNREACHABLE = {
+  KAFKA_BROKERS: '127.0.0.1:1',
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:1/kyodo',
+};
+
+describe('kyodo refuses what it cannot do safely (separate process)', () => {
+  it('infra up --secure: exit 2, says it is not implemented, starts nothing', async () => {
+    const { code, stdout, stderr } = await kyodo(['infra', 'up', '--secure'], UNREACHABLE);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('SASL/SCRAM over TLS with per-party ACLs) is not implemented yet');
+    expect(stderr).toContain('nothing was started');
+  });
+
+  it('run without KYODO_AUDIT_HMAC_KEY: exit 2, saying why, before reaching Kafka or PostgreSQL', async () => {
+    const { code, stderr } = await kyodo(['run'], UNREACHABLE);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'KYODO_AUDIT_HMAC_KEY must be set: without it anyone who can read the audit can test guessed supply point ids against their HMACs',
+    );
+  });
+
+  it('any command with a key shorter than 16 bytes: exit 2, naming the variable', async () => {
+    const { code, stderr } = await kyodo(['run'], { ...UNREACHABLE, KYODO_AUDIT_HMAC_KEY: 'short' });
+    expect(code).toBe(2);
+    expect(stderr).toContain('KYODO_AUDIT_HMAC_KEY is 5 bytes long; it must be at least 16');
+  });
+});
+
+describe('LocalKafka and its pid file', () => {
+  let stateDir: string;
+  let kafka: LocalKafka;
+  const children: ChildProcess[] = [];
+
+  /** A long-running process whose command line carries `args`. */
+  function running(...args: string[]): number {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)', ...args], {
+      stdio: 'ignore',
+    });
+    children.push(child);
+    return child.pid!;
+  }
+
+  function alive(pid: number): boolean {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  function record(pid: number): string {
+    const file = join(stateDir, 'kafka', 'broker.pid');
+    mkdirSync(join(stateDir, 'kafka'), { recursive: true });
+    writeFileSync(file, String(pid));
+    return file;
+  }
+
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'kyodo-infra-test-'));
+    kafka = new LocalKafka({ repoRoot: REPO_ROOT, cacheDir: stateDir, stateDir, port: 1, controllerPort: 2 });
+  });
+
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('tells a Kafka broker from another program by its command line', () => {
+    expect(kafka.isKafkaBroker(running('kafka.Kafka', 'server.properties'))).toBe(true);
+    expect(kafka.isKafkaBroker(running('something-else'))).toBe(false);
+    expect(kafka.isKafkaBroker(process.pid)).toBe(false);
+  });
+
+  it('down leaves alone a program that now has the recorded pid, and forgets the pid', async () => {
+    const pid = running('unrelated-program');
+    const file = record(pid);
+    expect(await kafka.down()).toEqual({ stopped: false, pid: null });
+    expect(alive(pid)).toBe(true);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('down stops the broker it recorded', async () => {
+    const pid = running('kafka.Kafka', 'server.properties');
+    const file = record(pid);
+    expect(await kafka.down()).toEqual({ stopped: true, pid });
+    await waitFor(() => !alive(pid), { what: 'the broker process to end' });
+    expect(existsSync(file)).toBe(false);
+  });
+});
