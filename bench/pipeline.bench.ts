@@ -171,6 +171,17 @@ async function main(): Promise<void> {
   const baselineIn = `${prefix}.baseline.in`;
   const baselineOut = [1, 2, 3].map((n) => `${prefix}.baseline.out${n}`);
   await kafka.ensureTopics([baselineIn, ...baselineOut].map((name) => ({ name, partitions: PARTITIONS })));
+  // Fresh topics can take a moment to be known to every listener: wait until each answers.
+  for (const topic of [baselineIn, ...baselineOut, topics.inbox('TD03')]) {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        if ((await kafka.topicOffsets(topic)).length === PARTITIONS) break;
+      } catch (error) {
+        if (attempt > 50) throw error;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   console.log(`Filling ${N.toLocaleString('en')} meter readings (2.8 KB, fan-out 3) into two inboxes...`);
   const t = Date.now();
   await fill(kafka, baselineIn);
