@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfig, type KyodoConfig } from '@kyodo/config';
+import { ConfigError, loadConfig, requireProductionSecrets, type KyodoConfig } from '@kyodo/config';
 import { createLogger, type Logger } from '@kyodo/observability';
 import { HealthController } from './health.controller';
 import { PlatformModule } from './platform.module';
@@ -85,4 +85,31 @@ export function runUntilSignal(app: INestApplication, logger: Logger, graceMs = 
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+}
+
+/**
+ * The entry point of an app run on its own: configuration checked (a missing secret exits 2 with the
+ * reason), the app started, and kept up until SIGTERM.
+ */
+export function runStandalone(
+  name: string,
+  features: (Type | DynamicModule)[],
+  configure: (app: INestApplication) => INestApplication = (app) => app,
+): void {
+  let config: KyodoConfig;
+  try {
+    config = loadConfig();
+    requireProductionSecrets(config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${name}: ${error.message}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(config.logLevel);
+  startApp(name, features, { config, logger })
+    .then((app) => runUntilSignal(configure(app), logger))
+    .catch((error: Error) => {
+      process.stderr.write(`${name} failed to start: ${error.message}\n`);
+      process.exit(1);
+    });
 }
