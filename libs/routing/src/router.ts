@@ -85,6 +85,8 @@ export function emptyStats(): RouteStats {
 export class Router {
   private readonly clock: () => Date;
   private readonly maxOutputBytes: number;
+  /** Lists shared by several recipients of the record being routed, serialised once (see serializeOutbound). */
+  private readonly shared = new Map<unknown, string>();
 
   constructor(private readonly options: RouterOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -136,6 +138,7 @@ export class Router {
     now: string,
     out: OutputRecord[],
   ): Outcome {
+    this.shared.clear();
     const topics = this.options.topics;
     const sender = topics.senderOf(record.topic);
     if (sender === undefined) {
@@ -198,7 +201,7 @@ export class Router {
     out.push({
       topic: this.options.topics.outbox(recipient.id),
       key: supplyPointId,
-      value: JSON.stringify(outbound),
+      value: serializeOutbound(outbound, this.shared),
     });
     const audit: AuditRecord = {
       id: auditId,
@@ -299,6 +302,27 @@ export class Router {
       value: JSON.stringify(audit),
     };
   }
+}
+
+/**
+ * JSON.stringify(event), except that a list in `data` which several recipients share (the policy hands
+ * them the same list when all of them may see all of it) is serialised only once per record.
+ */
+function serializeOutbound(event: OutboundEvent, shared: Map<unknown, string>): string {
+  const { data, ...envelope } = event;
+  let json = '{';
+  for (const key in data) {
+    const value = data[key];
+    if (value === undefined) continue;
+    let text: string | undefined;
+    if (Array.isArray(value)) {
+      text = shared.get(value);
+      if (text === undefined) shared.set(value, (text = JSON.stringify(value)));
+    } else text = JSON.stringify(value);
+    json += `${json.length > 1 ? ',' : ''}${JSON.stringify(key)}:${text}`;
+  }
+  const head = JSON.stringify(envelope);
+  return `${head.slice(0, -1)},"data":${json}}}`;
 }
 
 function encodeBytes(
