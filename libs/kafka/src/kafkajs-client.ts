@@ -183,7 +183,9 @@ export class KafkaJsClient implements KafkaPort {
     const missing = topics.filter((t) => !existing.has(t.name));
     if (missing.length === 0) return [];
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs' own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers until
+      // the new topic reaches its metadata cache (seconds, right after the broker started).
+      waitForLeaders: false,
       topics: missing.map((t) => ({
         topic: t.name,
         numPartitions: t.partitions ?? this.options.defaultPartitions ?? 3,
@@ -191,7 +193,25 @@ export class KafkaJsClient implements KafkaPort {
         configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });
-    return missing.map((t) => t.name);
+    const names = missing.map((t) => t.name);
+    await this.waitForLeaders(admin, names);
+    return names;
+  }
+
+  private async waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const { topics: found } = await admin.fetchTopicMetadata({ topics });
+        if (found.length === topics.length && found.every((t) => t.partitions.every((p) => p.leader >= 0)))
+          return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+      }
+      if (Date.now() > deadline)
+        throw new KafkaUnavailableError(`topics ${topics.join(', ')} have no leader after ${timeoutMs} ms`);
+      await new Promise((done) => setTimeout(done, 100));
+    }
   }
 
   async deleteTopics(names: readonly string[]): Promise<void> {
