@@ -8,4 +8,4 @@ if (!existsSync(entry)) {
   process.stderr.write('kyodo is not built yet: run `npm run build` (or `npm ci`) first.\n');
   process.exit(2);
 }
-require(entry);
+require(entry).runCli(process.argv);

@@ -45,8 +45,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module || process.argv[1]?.endsWith('kyodo.js')) {
-  main(process.argv).then(
+/** Runs the command line and exits with its status (`bin/kyodo.js` calls this). */
+export function runCli(argv: string[] = process.argv): void {
+  main(argv).then(
     (code) => process.exit(code),
     (error: unknown) => {
       process.stderr.write(`kyodo: ${String(error)}\n`);
@@ -54,3 +55,5 @@ if (require.main === module || process.argv[1]?.endsWith('kyodo.js')) {
     },
   );
 }
+
+if (require.main === module) runCli();
