@@ -53,9 +53,9 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
         this.uncommitted = undefined;
       },
     });
-    // Listen before starting, so that a party imported while the consumer joins is not missed.
-    this.registry.onChange(() => this.ensureSubscribed());
     await this.pipeline.start();
+    // A party imported while the consumer joined is picked up here; later ones by the listener.
+    this.registry.onChange(() => this.ensureSubscribed());
     await this.ensureSubscribed();
     // Also on a timer: a re-subscription that failed (a broker blip) is retried until it holds.
     this.resubscribeTimer = setInterval(() => void this.ensureSubscribed(), this.config.registryRefreshMs);

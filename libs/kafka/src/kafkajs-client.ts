@@ -111,7 +111,16 @@ function toRounds(records: readonly ProducedRecord[]): { topic: string; messages
  */
 function retriable(error: unknown): Error {
   const wrapped = error instanceof Error ? error : new Error(String(error));
+  if ((wrapped as Error & { kyodoRestart?: boolean }).kyodoRestart) return wrapped;
   (wrapped as Error & { retriable: boolean }).retriable = true;
+  return wrapped;
+}
+
+/** An error kafkajs will not retry in place: the consumer crashes and is restarted from scratch. */
+function notRetriable(error: unknown): Error {
+  const wrapped = error instanceof Error ? error : new Error(String(error));
+  (wrapped as Error & { retriable: boolean; kyodoRestart: boolean }).retriable = false;
+  (wrapped as Error & { kyodoRestart: boolean }).kyodoRestart = true;
   return wrapped;
 }
 
@@ -285,13 +294,16 @@ const RECOVERY_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
 /**
  * kafkajs restarts a crashed consumer by itself only after a retriable error. These consumers restart
  * after any crash (with back-off), so that no failure leaves a partition unconsumed while the process
- * looks alive.
+ * looks alive. Every lifecycle step (start, re-subscribe, recovery, stop) runs one at a time, so two
+ * consumers of the same group never run side by side.
  */
 abstract class Restartable {
   protected consumer: Consumer | undefined;
   protected stopping = false;
   private failures = 0;
-  private recovering: Promise<void> | undefined;
+  private lifecycle: Promise<unknown> = Promise.resolve();
+  private recoveryQueued = false;
+  private wake: (() => void) | undefined;
 
   constructor(
     protected readonly kafka: Kafka,
@@ -302,15 +314,28 @@ abstract class Restartable {
   protected abstract newConsumer(): Consumer;
   protected abstract describe(): object;
 
+  /** Runs `step` after every lifecycle step queued before it. */
+  protected serialize<T>(step: () => Promise<T>): Promise<T> {
+    const result = this.lifecycle.then(step, step);
+    this.lifecycle = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Creates, connects and runs a consumer; fails if it crashes while joining. */
   protected async startConsumer(): Promise<void> {
     const consumer = this.newConsumer();
+    let crashed: Error | undefined;
     consumer.on(consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload as { error: Error; restart: boolean };
-      if (!restart) this.recover(error);
+      if (restart) return;
+      crashed = error;
+      if (this.consumer === consumer) this.recover(error);
     });
-    await consumer.connect();
     try {
+      await consumer.connect();
       await this.run(consumer);
+      // kafkajs reports a failed join as a crash and still returns from run().
+      if (crashed) throw crashed;
     } catch (error) {
       await consumer.disconnect().catch(() => undefined);
       throw error;
@@ -329,40 +354,61 @@ abstract class Restartable {
     if (consumer) await consumer.disconnect();
   }
 
-  /** Restarts after a crash kafkajs will not restart from; retried with back-off until stopped. */
+  /** Restarts (new producer, rejoin from the group's committed offsets), retried with back-off until it holds. */
   protected recover(error: Error): void {
-    if (this.stopping || this.recovering) return;
-    this.recovering = (async () => {
-      while (!this.stopping) {
-        const delay = RECOVERY_BACKOFF_MS[Math.min(this.failures, RECOVERY_BACKOFF_MS.length - 1)];
-        this.failures += 1;
-        this.logger?.error(
-          { ...this.describe(), err: error, retryInMs: delay },
-          'Kafka consumer crashed; restarting',
-        );
-        await new Promise((done) => setTimeout(done, delay));
-        if (this.stopping) return;
-        try {
-          await this.stopConsumer().catch(() => undefined);
-          await this.beforeRestart();
-          await this.startConsumer();
-          return;
-        } catch (failure) {
-          error = failure instanceof Error ? failure : new Error(String(failure));
+    if (this.stopping || this.recoveryQueued) return;
+    this.recoveryQueued = true;
+    void this.serialize(async () => {
+      let cause = error;
+      try {
+        while (!this.stopping) {
+          const delay = RECOVERY_BACKOFF_MS[Math.min(this.failures, RECOVERY_BACKOFF_MS.length - 1)];
+          this.failures += 1;
+          this.logger?.error(
+            { ...this.describe(), err: cause, retryInMs: delay },
+            'Kafka consumer crashed; restarting',
+          );
+          await new Promise<void>((done) => {
+            const timer = setTimeout(done, delay);
+            this.wake = () => {
+              clearTimeout(timer);
+              done();
+            };
+          });
+          this.wake = undefined;
+          if (this.stopping) return;
+          try {
+            await this.stopConsumer().catch(() => undefined);
+            await this.beforeRestart();
+            await this.startConsumer();
+            this.failures = 0;
+            return;
+          } catch (failure) {
+            cause = failure instanceof Error ? failure : new Error(String(failure));
+          }
         }
+      } finally {
+        this.recoveryQueued = false;
       }
-    })().finally(() => (this.recovering = undefined));
+    });
   }
 
   protected async beforeRestart(): Promise<void> {}
 
-  protected async waitForRecovery(): Promise<void> {
-    await this.recovering;
+  /** Stops for good: a recovery waiting out its back-off gives up at once. */
+  protected async shutdown(after: () => Promise<void> = async () => {}): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.serialize(async () => {
+      await this.stopConsumer();
+      await after();
+    });
   }
 }
 
 /** A committing consumer (the audit writer, readers): the handler decides when a batch is committed. */
 class SelfHealingConsumer extends Restartable {
+  private readonly seen = new Map<string, bigint>();
   constructor(
     kafka: Kafka,
     private readonly options: ConsumerOptions,
@@ -372,13 +418,11 @@ class SelfHealingConsumer extends Restartable {
   }
 
   async start(): Promise<void> {
-    await this.startConsumer();
+    await this.serialize(() => this.startConsumer());
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.waitForRecovery();
-    await this.stopConsumer();
+    await this.shutdown();
   }
 
   protected describe(): object {
@@ -399,6 +443,8 @@ class SelfHealingConsumer extends Restartable {
   protected async run(consumer: Consumer): Promise<void> {
     const options = this.options;
     const commitOffsets = options.commitOffsets ?? true;
+    // A reader that never commits starts from the beginning again after a restart: skip what it saw.
+    const seen = this.seen;
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
     await consumer.run({
       autoCommit: false,
@@ -407,11 +453,22 @@ class SelfHealingConsumer extends Restartable {
         const { batch } = payload;
         if (batch.messages.length === 0) return;
         const next = (BigInt(batch.lastOffset()) + 1n).toString();
+        let messages = batch.messages;
+        if (!commitOffsets) {
+          const position = `${batch.topic}/${batch.partition}`;
+          const last = seen.get(position);
+          if (last !== undefined) messages = messages.filter((m) => BigInt(m.offset) > last);
+          seen.set(position, BigInt(batch.lastOffset()));
+          if (messages.length === 0) {
+            payload.resolveOffset(batch.lastOffset());
+            return;
+          }
+        }
         try {
           await options.handle({
             topic: batch.topic,
             partition: batch.partition,
-            records: batch.messages.map(toRecord),
+            records: messages.map(toRecord),
             highWatermark: batch.highWatermark,
             commit: async () => {
               payload.resolveOffset(batch.lastOffset());
@@ -457,9 +514,11 @@ class KafkaJsTransactionalPipeline extends Restartable implements TransactionalP
   }
 
   async start(): Promise<void> {
-    if (this.stopping) return;
-    await this.ensureProducer();
-    if (this.current.length > 0) await this.startConsumer();
+    await this.serialize(async () => {
+      if (this.stopping) return;
+      await this.ensureProducer();
+      if (this.current.length > 0) await this.startConsumer();
+    });
   }
 
   private async ensureProducer(): Promise<KafkaJsProducer> {
@@ -538,8 +597,17 @@ class KafkaJsTransactionalPipeline extends Restartable implements TransactionalP
             });
             await transaction.commit();
           } catch (error) {
-            // A producer left mid-commit or mid-abort cannot start another transaction: replace it.
-            await transaction.abort().catch(() => this.discardProducer());
+            const aborted = await transaction.abort().then(
+              () => true,
+              () => false,
+            );
+            if (!aborted) {
+              // The commit's outcome is unknown: retrying this batch in place could commit it twice.
+              // Restart instead, with a new producer (which aborts what the old one left open) and
+              // a rejoin that resumes from the offsets the group actually committed.
+              await this.discardProducer();
+              throw notRetriable(error);
+            }
             throw error;
           }
           payload.resolveOffset(batch.lastOffset());
@@ -553,25 +621,25 @@ class KafkaJsTransactionalPipeline extends Restartable implements TransactionalP
     });
   }
 
-  /** Replace the consumed topics; on failure the old subscription is kept and the error thrown. */
+  /** Replace the consumed topics; on failure the old subscription is restored (with back-off) and the error thrown. */
   async resubscribe(topics: readonly string[]): Promise<void> {
-    if (this.stopping) return;
-    const previous = this.current;
-    await this.stopConsumer();
-    this.current = topics;
-    try {
-      if (topics.length > 0) await this.startConsumer();
-    } catch (error) {
-      this.current = previous;
-      if (previous.length > 0) this.recover(error instanceof Error ? error : new Error(String(error)));
-      throw error;
-    }
+    await this.serialize(async () => {
+      if (this.stopping) return;
+      const previous = this.current;
+      await this.stopConsumer().catch(() => undefined);
+      this.current = topics;
+      try {
+        await this.ensureProducer();
+        if (topics.length > 0) await this.startConsumer();
+      } catch (error) {
+        this.current = previous;
+        this.recover(error instanceof Error ? error : new Error(String(error)));
+        throw error;
+      }
+    });
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.waitForRecovery();
-    await this.stopConsumer();
-    await this.discardProducer();
+    await this.shutdown(() => this.discardProducer());
   }
 }

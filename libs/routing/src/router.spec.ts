@@ -220,4 +220,14 @@ describe('Router', () => {
     });
     expect(Buffer.from(String(tooLarge.value), 'base64').equals(big)).toBe(true);
   });
+
+  it('keeps a dead letter within about 4/3 of the input, even when its text would escape to six times its size', () => {
+    const controls = Buffer.alloc(300 * 1024, 0x01); // valid UTF-8; each byte escapes to \u0001 in JSON
+    const { out, parse } = route([{ ...record(controls, null), key: Buffer.alloc(100 * 1024, 0x02) }]);
+    const letter = parse(topics.dlq)[0];
+    expect(letter).toMatchObject({ reason: 'unparseable', keyEncoding: 'base64', valueEncoding: 'base64' });
+    expect(Buffer.from(String(letter.value), 'base64').equals(controls)).toBe(true);
+    const bytes = Buffer.byteLength(out.find((o) => o.topic === topics.dlq)!.value);
+    expect(bytes).toBeLessThan(((400 * 1024) / 3) * 4 + 4096);
+  });
 });

@@ -43,8 +43,9 @@ export interface DeadLetter {
   readonly key: string | null;
   readonly keyEncoding: 'utf8' | 'base64';
   /**
-   * The original bytes: as text when they are valid UTF-8 and within the 1 MiB event limit, otherwise
-   * base64 (so a dead letter never grows past 4/3 of what the inbox accepted).
+   * The original bytes: as text when they are valid UTF-8, within the 1 MiB event limit and no longer
+   * as JSON text than as base64; otherwise base64 (so a dead letter never grows past about 4/3 of what
+   * the inbox accepted).
    */
   readonly value: string | null;
   readonly valueEncoding: 'utf8' | 'base64';
@@ -269,7 +270,7 @@ export class Router {
     partial: InboundPartial | undefined,
     out: OutputRecord[],
   ): Outcome {
-    const key = encodeBytes(record.key, Infinity);
+    const key = encodeBytes(record.key, MAX_EVENT_BYTES);
     const value = encodeBytes(record.value, MAX_EVENT_BYTES);
     const letter: DeadLetter = {
       reason: rejection.reason,
@@ -311,26 +312,35 @@ export class Router {
 function serializeOutbound(event: OutboundEvent, shared: Map<unknown, string>): string {
   const { data, ...envelope } = event;
   let json = '{';
-  for (const key in data) {
+  for (const key of Object.keys(data)) {
     const value = data[key];
-    if (value === undefined) continue;
     let text: string | undefined;
     if (Array.isArray(value)) {
       text = shared.get(value);
       if (text === undefined) shared.set(value, (text = JSON.stringify(value)));
-    } else text = JSON.stringify(value);
+    } else text = JSON.stringify(value) as string | undefined;
+    if (text === undefined) continue;
     json += `${json.length > 1 ? ',' : ''}${JSON.stringify(key)}:${text}`;
   }
   const head = JSON.stringify(envelope);
   return `${head.slice(0, -1)},"data":${json}}}`;
 }
 
+/**
+ * The original bytes as text when they are valid UTF-8, within `maxText` bytes and no longer as JSON
+ * text than as base64 (control characters escape to six bytes each); otherwise base64. A dead letter
+ * is so never more than about 4/3 of the record the inbox accepted.
+ */
 function encodeBytes(
   bytes: Buffer | null,
   maxText: number,
 ): { text: string | null; encoding: 'utf8' | 'base64' } {
   if (bytes === null) return { text: null, encoding: 'utf8' };
-  if (bytes.length <= maxText && isUtf8(bytes)) return { text: bytes.toString('utf8'), encoding: 'utf8' };
+  const base64Length = Math.ceil(bytes.length / 3) * 4;
+  if (bytes.length <= maxText && isUtf8(bytes)) {
+    const text = bytes.toString('utf8');
+    if (Buffer.byteLength(JSON.stringify(text)) <= base64Length + 2) return { text, encoding: 'utf8' };
+  }
   return { text: bytes.toString('base64'), encoding: 'base64' };
 }
 
