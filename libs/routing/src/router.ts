@@ -318,7 +318,7 @@ function serializeOutbound(event: OutboundEvent, shared: Map<unknown, string>): 
     if (Array.isArray(value)) {
       text = shared.get(value);
       if (text === undefined) shared.set(value, (text = JSON.stringify(value)));
-    } else text = JSON.stringify(value) as string | undefined;
+    } else text = JSON.stringify(value);
     if (text === undefined) continue;
     json += `${json.length > 1 ? ',' : ''}${JSON.stringify(key)}:${text}`;
   }
