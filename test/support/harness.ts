@@ -65,10 +65,7 @@ export async function waitFor<T>(
   );
 }
 
-export interface CollectedRecord extends ConsumedRecord {
-  readonly topic: string;
-  readonly partition: number;
-}
+export type CollectedRecord = ConsumedRecord;
 
 /**
  * Reads topics with read_committed from the beginning into an array, in the background.
@@ -85,7 +82,7 @@ export async function collect(
     fromBeginning: true,
     readCommitted: true,
     handle: async (batch) => {
-      for (const r of batch.records) records.push({ ...r, topic: batch.topic, partition: batch.partition });
+      for (const r of batch.records) records.push(r);
       await batch.commit();
     },
   });

@@ -87,14 +87,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   /** Handles one batch: delegates to the router, counts, hands the outputs back to be committed. */
   private process(batch: RecordBatch): OutputRecord[] {
     const out: OutputRecord[] = [];
-    const records = batch.records.map((r) => ({
-      topic: batch.topic,
-      partition: batch.partition,
-      offset: r.offset,
-      key: r.key,
-      value: r.value,
-    }));
-    const stats = this.router.routeBatch(records, this.registry.current(), out);
+    const stats = this.router.routeBatch(batch.records, this.registry.current(), out);
     this.uncommitted = stats;
     if (stats.rejected > 0) {
       this.logger.warn(

@@ -54,9 +54,13 @@ const LEVELS: Record<number, keyof KafkaLogger | undefined> = {
 const RETRIED_QUIETLY =
   /concurrent operation on the same transaction|coordinator is loading|not the correct coordinator|Limiting retries for the idempotent producer/i;
 
-function headersOf(headers: IHeaders | undefined): Record<string, string> {
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+function headersOf(headers: IHeaders | undefined): Readonly<Record<string, string>> {
+  if (!headers) return NO_HEADERS;
+  const names = Object.keys(headers);
+  if (names.length === 0) return NO_HEADERS;
   const out: Record<string, string> = {};
-  if (!headers) return out;
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     out[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
@@ -64,13 +68,16 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
-function toRecord(message: KafkaMessage): ConsumedRecord {
+/** One allocation per record: it carries its topic and partition, so callers need not copy it. */
+function toRecord(message: KafkaMessage, topic: string, partition: number): ConsumedRecord {
   return {
+    topic,
+    partition,
     key: message.key,
     value: message.value,
     offset: message.offset,
     timestamp: message.timestamp,
-    headers: message.headers ? headersOf(message.headers) : {},
+    headers: headersOf(message.headers),
   };
 }
 
@@ -468,7 +475,7 @@ class SelfHealingConsumer extends Restartable {
           await options.handle({
             topic: batch.topic,
             partition: batch.partition,
-            records: messages.map(toRecord),
+            records: messages.map((m) => toRecord(m, batch.topic, batch.partition)),
             highWatermark: batch.highWatermark,
             commit: async () => {
               payload.resolveOffset(batch.lastOffset());
@@ -575,7 +582,7 @@ class KafkaJsTransactionalPipeline extends Restartable implements TransactionalP
         const records: RecordBatch = {
           topic: batch.topic,
           partition: batch.partition,
-          records: batch.messages.map(toRecord),
+          records: batch.messages.map((m) => toRecord(m, batch.topic, batch.partition)),
         };
         try {
           const produced = await this.options.process(records);

@@ -4,6 +4,8 @@
  */
 
 export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly offset: string;

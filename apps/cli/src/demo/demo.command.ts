@@ -155,15 +155,15 @@ async function readAll(
   kafka: KafkaJsClient,
   topics: string[],
   enough: (records: ConsumedRecord[]) => boolean,
-): Promise<(ConsumedRecord & { topic: string })[]> {
-  const records: (ConsumedRecord & { topic: string })[] = [];
+): Promise<ConsumedRecord[]> {
+  const records: ConsumedRecord[] = [];
   const consumer = await kafka.createConsumer({
     groupId: `kyodo-demo-reader-${Date.now()}-${Math.random().toString(36).slice(2)}`,
     topics,
     fromBeginning: true,
     readCommitted: true,
     handle: async (batch) => {
-      for (const r of batch.records) records.push({ ...r, topic: batch.topic });
+      for (const r of batch.records) records.push(r);
       await batch.commit();
     },
   });

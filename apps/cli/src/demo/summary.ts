@@ -29,7 +29,7 @@ const SHORT_TYPE = (type: string | null): string =>
 export function summarise(
   registry: RegistrySnapshot,
   audit: readonly AuditRecord[],
-  outboxes: readonly (ConsumedRecord & { topic: string })[],
+  outboxes: readonly ConsumedRecord[],
   dlq: readonly ConsumedRecord[],
 ): DemoSummary {
   const parties = new Map<string, PartySummary>();
