@@ -5,10 +5,12 @@ import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
 import { createDataSource, runMigrations } from '@kyodo/persistence';
 import { REPO_ROOT, resolveTestEnvironment, type TestEnvironment } from './environment';
 
-export const TEMPLATE_DATABASE = 'kyodo_test_template';
+// One template per run, so two suites on one server (two checkouts, say) never drop each other's.
+export const TEMPLATE_DATABASE = `kyodo_test_template_${process.pid}`;
 
 declare global {
   var __KYODO_TEST_ENV__: TestEnvironment | undefined;
+  var __KYODO_TEST_TEMPLATE_URL__: string | undefined;
 }
 
 /** Runs once before the integration tests: find Kafka and PostgreSQL, and migrate the template database. */
@@ -32,4 +34,5 @@ export default async function globalSetup(): Promise<void> {
   process.env.KAFKA_BROKERS = env.brokers.join(',');
   process.env.KYODO_TEST_DATABASE_URL = env.databaseUrl;
   process.env.KYODO_TEST_TEMPLATE_DATABASE = TEMPLATE_DATABASE;
+  globalThis.__KYODO_TEST_TEMPLATE_URL__ = templateUrl;
 }

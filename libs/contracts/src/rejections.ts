@@ -15,6 +15,9 @@ export const REJECTION_REASONS = {
   'wrong-role': 'a party id in the data is registered with another role',
   'invalid-data': 'the data does not match the schema of its type (missing fields, wrong types)',
   'out-of-range': 'a value is out of range (negative kWh, more than 50 intervals, a bad date)',
+  'sender-not-allowed':
+    "the sender's role does not originate this event type for this supply point, or the sender is suspended",
+  duplicate: 'an event with this source and id was already accepted within the last 7 days',
   internal: 'the gateway failed while processing this record; it was set aside, not lost',
 } as const;
 export type RejectionReason = keyof typeof REJECTION_REASONS;
