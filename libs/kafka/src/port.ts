@@ -3,6 +3,25 @@
  * client can be swapped (for a librdkafka binding, say) without touching the gateway or the tests.
  */
 
+/**
+ * How a client proves itself to the broker and checks the broker's certificate. Both adapters take it;
+ * absent means plaintext without authentication (the local development broker).
+ */
+export interface KafkaSecurity {
+  readonly tls?: {
+    /** PEM of the CA that signed the broker's certificate. */
+    readonly ca?: string;
+    /** PEM client certificate and key, for brokers that require them. */
+    readonly cert?: string;
+    readonly key?: string;
+  };
+  readonly sasl?: {
+    readonly mechanism: 'scram-sha-512' | 'scram-sha-256' | 'plain';
+    readonly username: string;
+    readonly password: string;
+  };
+}
+
 export interface ConsumedRecord {
   readonly topic: string;
   readonly partition: number;
