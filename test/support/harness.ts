@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type KyodoConfig } from '@kyodo/config';
 import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
-import { KafkaJsClient, type ConsumedRecord } from '@kyodo/kafka';
+import { createKafkaClient, type ConsumedRecord, type KafkaPort } from '@kyodo/kafka';
 
 /** A short random suffix: unique topic prefixes, consumer groups and database names per test file. */
 export function uniqueId(): string {
@@ -40,8 +40,14 @@ export function testConfig(overrides: Partial<KyodoConfig> & { databaseUrl: stri
   };
 }
 
-export function testKafka(clientId = `test-${uniqueId()}`): KafkaJsClient {
-  return new KafkaJsClient({ brokers: testBrokers(), clientId, defaultPartitions: 2 });
+/** A Kafka client on the adapter the suite runs with (KYODO_KAFKA_CLIENT, default platformatic). */
+export function testKafka(clientId = `test-${uniqueId()}`): KafkaPort {
+  return createKafkaClient({
+    client: loadConfig().kafkaClient,
+    brokers: testBrokers(),
+    clientId,
+    defaultPartitions: 2,
+  });
 }
 
 /** Polls `condition` until it holds; never sleeps a fixed time. */
@@ -72,7 +78,7 @@ export type CollectedRecord = ConsumedRecord;
  * `records` grows as records arrive; call `stop()` in afterAll.
  */
 export async function collect(
-  kafka: KafkaJsClient,
+  kafka: KafkaPort,
   topics: readonly string[],
 ): Promise<{ records: CollectedRecord[]; stop: () => Promise<void> }> {
   const records: CollectedRecord[] = [];

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { verifyChain, type ChainedAuditRow, type ChainFault, type ChainHead } from '@kyodo/audit';
-import { KafkaJsClient } from '@kyodo/kafka';
+import { createKafkaClient } from '@kyodo/kafka';
 import { AuditRepository } from '@kyodo/persistence';
 import { ApiInputError, DependencyUnavailableError, WorkLimitError } from '../../api/src/errors';
 import { ReconciliationRepository } from '../../api/src/reconciliation/reconciliation.repository';
@@ -171,7 +171,8 @@ export interface ReconcileOptions {
 export async function reconcileAuditTrail(ctx: CliContext, opts: ReconcileOptions): Promise<number> {
   const ds = await openDatabase(ctx.config.databaseUrl, ctx);
   if (!ds) return 1;
-  const kafka = new KafkaJsClient({
+  const kafka = createKafkaClient({
+    client: ctx.config.kafkaClient,
     brokers: ctx.config.kafkaBrokers,
     clientId: `${ctx.config.kafkaClientId}-cli`,
   });
