@@ -94,3 +94,37 @@ export async function collect(
   });
   return { records, stop: () => consumer.stop() };
 }
+
+/**
+ * The barrier of an exactly-once check: waits until `groupId` has committed everything now in `topics`
+ * (its committed offsets reach the high watermarks taken when called).
+ */
+export async function drained(
+  kafka: KafkaPort,
+  groupId: string,
+  topics: readonly string[],
+  timeoutMs = 90_000,
+): Promise<void> {
+  const targets = await Promise.all(topics.map(async (topic) => ({ topic, offsets: await kafka.topicOffsets(topic) })));
+  await waitFor(
+    async () => {
+      for (const { topic, offsets } of targets) {
+        const committed = new Map((await kafka.committedOffsets(groupId, topic)).map((c) => [c.partition, BigInt(c.offset)]));
+        for (const o of offsets) {
+          if (BigInt(o.high) > BigInt(o.low) && (committed.get(o.partition) ?? -1n) < BigInt(o.high)) return false;
+        }
+      }
+      return true;
+    },
+    { timeoutMs, intervalMs: 200, what: `${groupId} to commit everything in ${topics.length} topic(s)` },
+  );
+}
+
+/** Everything a read_committed reader sees in `topic`, up to the high watermark as it is when called. */
+export async function readTopic(kafka: KafkaPort, topic: string): Promise<ConsumedRecord[]> {
+  const offsets = await kafka.topicOffsets(topic);
+  return kafka.readPartitions(
+    topic,
+    offsets.map((o) => ({ partition: o.partition, from: o.low })),
+  );
+}
