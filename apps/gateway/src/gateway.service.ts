@@ -91,11 +91,16 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
         if (this.uncommitted) this.count(this.uncommitted);
         this.uncommitted = undefined;
       },
-      onAborted: (batch, error) => {
+      onAborted: (batch, error, outcome) => {
         this.accepted.discard();
         this.uncommitted = undefined;
-        this.metrics.fencedBatches.inc({ kind: /GENERATION|MEMBER|REBALANCE/.test(error.message) ? 'fenced' : 'failed' });
-        this.logger.warn({ records: batch.records.length, err: error }, 'batch not committed; it will be redone');
+        this.metrics.fencedBatches.inc({ kind: outcome });
+        this.logger.warn(
+          { records: batch.records.length, err: error, outcome },
+          outcome === 'fenced'
+            ? 'batch not committed: the group moved on, its new owner processes it'
+            : 'batch not committed; it will be processed again',
+        );
       },
     });
     this.readiness.register({ name: 'gateway', check: () => this.problem() });

@@ -88,8 +88,11 @@ export interface TransactionalPipelineOptions {
   readonly process: BatchProcessor;
   /** Called after a batch transaction committed. */
   readonly onCommitted?: (batch: PipelineBatch, produced: number, seconds: number) => void;
-  /** Called when a processed batch did not commit (aborted, fenced, or its outcome unknown). */
-  readonly onAborted?: (batch: PipelineBatch, error: Error) => void;
+  /**
+   * Called when a processed batch did not commit: `fenced` when the group had moved on (the batch is
+   * dropped; its partitions' new owner processes it), `failed` otherwise (it is processed again).
+   */
+  readonly onAborted?: (batch: PipelineBatch, error: Error, outcome: 'fenced' | 'failed') => void;
   /** Compression of what the pipeline writes (default lz4 where the adapter supports it). */
   readonly compression?: Compression;
 }

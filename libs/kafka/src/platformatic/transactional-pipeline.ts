@@ -353,8 +353,8 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
         () => false,
       );
       const cause = error instanceof Error ? error : new Error(String(error));
-      this.options.onAborted?.(batch, cause);
       const fencedBy = errorCode(error, FENCED_BY_GROUP);
+      this.options.onAborted?.(batch, cause, aborted && fencedBy ? 'fenced' : 'failed');
       if (aborted && fencedBy) {
         // The group moved on: another member owns (or will own) these partitions. Drop the batch; the
         // loop opens a fresh stream for the new generation.
