@@ -83,6 +83,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       groupId: `${this.config.topicPrefix}.gateway`,
       transactionalId: `${this.config.topicPrefix}.gateway.${this.lease.id}`,
       topics: this.inboxes(snapshot),
+      compression: this.config.compression,
       process: (batch) => this.process(batch),
       onCommitted: (_batch, _produced, seconds) => {
         this.accepted.commit();

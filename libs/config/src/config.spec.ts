@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       kafkaBrokersFromEnv: false,
       kafkaClientId: 'kyodo',
       kafkaClient: 'platformatic',
+      compression: 'lz4',
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/kyodo',
       topicPrefix: 'kyodo',
       httpPort: 8080,
@@ -64,6 +65,7 @@ describe('loadConfig', () => {
       KYODO_PARTITIONS: '12',
       KYODO_INSTANCE_ID: 'kyodo-1',
       KYODO_KAFKA_CLIENT: 'kafkajs',
+      KYODO_COMPRESSION: 'zstd',
       KYODO_DUPLICATE_WINDOW_HOURS: '48',
       KYODO_POLICY_FILE: '/etc/kyodo/policy.yaml',
     });
@@ -72,6 +74,7 @@ describe('loadConfig', () => {
       kafkaBrokersFromEnv: true,
       kafkaClientId: 'client',
       kafkaClient: 'kafkajs',
+      compression: 'zstd',
       databaseUrl: 'postgresql://app:secret@db:5433/kyodo_prod',
       topicPrefix: 'acme.kyodo-1',
       httpPort: 0,
@@ -235,5 +238,6 @@ describe('requireProductionSecrets', () => {
     expect(configError({ KYODO_KAFKA_CLIENT: 'rdkafka' }).message).toMatch(/platformatic or kafkajs.*rdkafka/);
     expect(configError({ KYODO_INSTANCE_ID: 'a b' }).message).toMatch(/KYODO_INSTANCE_ID.*"a b"/);
     expect(configError({ KYODO_DUPLICATE_WINDOW_HOURS: '0' }).message).toMatch(/KYODO_DUPLICATE_WINDOW_HOURS/);
+    expect(configError({ KYODO_COMPRESSION: 'brotli' }).message).toMatch(/KYODO_COMPRESSION.*lz4.*"brotli"/);
   });
 });

@@ -10,6 +10,8 @@ export interface KyodoConfig {
   readonly kafkaClientId: string;
   /** KYODO_KAFKA_CLIENT: the Kafka adapter, `platformatic` (default; fences by generation) or `kafkajs`. */
   readonly kafkaClient: 'platformatic' | 'kafkajs';
+  /** KYODO_COMPRESSION: of what the gateway writes (the platformatic client; kafkajs writes uncompressed). */
+  readonly compression: 'none' | 'gzip' | 'lz4' | 'zstd' | 'snappy';
   readonly databaseUrl: string;
   readonly topicPrefix: string;
   readonly httpPort: number;
@@ -106,6 +108,16 @@ function kafkaClient(env: NodeJS.ProcessEnv): KyodoConfig['kafkaClient'] {
   return raw;
 }
 
+const COMPRESSIONS = ['none', 'gzip', 'lz4', 'zstd', 'snappy'] as const;
+
+function compression(env: NodeJS.ProcessEnv): KyodoConfig['compression'] {
+  const raw = env.KYODO_COMPRESSION || 'lz4';
+  if (!(COMPRESSIONS as readonly string[]).includes(raw)) {
+    throw new ConfigError(`KYODO_COMPRESSION must be one of ${COMPRESSIONS.join(', ')}, got ${JSON.stringify(raw)}`);
+  }
+  return raw as KyodoConfig['compression'];
+}
+
 function instanceId(env: NodeJS.ProcessEnv): string | undefined {
   const raw = env.KYODO_INSTANCE_ID;
   if (raw === undefined || raw === '') return undefined;
@@ -151,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     kafkaBrokersFromEnv: env.KAFKA_BROKERS !== undefined && env.KAFKA_BROKERS !== '',
     kafkaClientId: env.KYODO_CLIENT_ID ?? 'kyodo',
     kafkaClient: kafkaClient(env),
+    compression: compression(env),
     databaseUrl,
     topicPrefix,
     httpPort: int(env, 'KYODO_HTTP_PORT', 8080, 0),

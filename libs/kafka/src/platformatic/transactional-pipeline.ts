@@ -175,7 +175,7 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
   }
 
   private async open(): Promise<void> {
-    this.producer ??= await this.newProducer();
+    this.producer ??= await this.fence(await this.newProducer());
     if (this.current.length === 0) return;
     const consumer = new Consumer({
       ...baseOptions(this.client, `${this.client.clientId}-gateway`),
@@ -192,6 +192,23 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
     this.generation = -1;
     await this.renewStream();
     this.loop = this.runLoop(consumer);
+  }
+
+  /**
+   * Registers the transactional id with the coordinator before anything is consumed: this aborts
+   * whatever a predecessor with the same id left open (a process killed mid-transaction), so the
+   * stable offsets and the state read after it need not wait for that transaction to time out.
+   */
+  private async fence(producer: Producer): Promise<Producer> {
+    try {
+      // A restarted producer must ask for a new id and epoch (-1/-1); the library's default (0/0) is fenced.
+      const transaction = await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
+      await transaction.cancel();
+      return producer;
+    } catch (error) {
+      await producer.close(true).catch(() => undefined);
+      throw error;
+    }
   }
 
   private async newProducer(): Promise<Producer> {
@@ -336,9 +353,8 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
     const started = performance.now();
     const batch: PipelineBatch = { records: messages.map(toConsumed), generation: this.generation };
     const produced = await this.options.process(batch);
-    const producer = (this.producer ??= await this.newProducer());
-    // A restarted producer must ask for a new id and epoch (-1/-1); the library's default (0/0) is fenced.
-    const transaction = await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
+    const producer = (this.producer ??= await this.fence(await this.newProducer()));
+    const transaction = await producer.beginTransaction();
     try {
       for (const round of toRounds(produced, toProduced)) {
         await transaction.send({ messages: round.flatMap((t) => t.messages) });
