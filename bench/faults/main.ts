@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     try {
       row = await SCENARIOS[name]({ brokers, databaseUrl: config.databaseUrl, broker, log }, sizes);
     } catch (error) {
+      log(`${name}: ${(error as Error).stack ?? String(error)}`);
       row = {
         scenario: name,
         eventsIn: 0,

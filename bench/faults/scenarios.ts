@@ -46,6 +46,17 @@ export const SHORT: Sizes = {
   hostile: { hostile: 6000, valid: 3000 },
 };
 
+/** What the test suite runs: every scenario but the PostgreSQL outage, small. */
+export const CI: Sizes = {
+  kill9: { events: 6000, kills: 3 },
+  scale: { events: 6000 },
+  zombie: { events: 3000 },
+  broker: { events: 3000 },
+  postgres: { events: 3000, downSeconds: 10 },
+  duplicates: { events: 2000 },
+  hostile: { hostile: 4000, valid: 1500 },
+};
+
 const ids = (from: number, count: number) => new Set(Array.from({ length: count }, (_, i) => reading(from + i).id));
 
 /** Sends `count` readings from `from` in the background, in slices, so faults land mid-stream. */

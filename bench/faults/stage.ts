@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { verifyChain } from '@kyodo/audit';
 import { topicsFor, type InboundEvent, type RegistryData, type Topics } from '@kyodo/contracts';
@@ -14,7 +15,10 @@ import { createKafkaClient, type ConsumedRecord, type KafkaPort, type ProducedRe
 import { AuditRepository, RegistryRepository, createDataSource, runMigrations } from '@kyodo/persistence';
 import { provisionTopics } from '@kyodo/platform';
 
-export const ROOT = resolve(__dirname, '..', '..', '..');
+/** The repository: bench/faults in the sources, dist/bench/faults once built. */
+export const ROOT = existsSync(resolve(__dirname, '..', '..', 'package.json'))
+  ? resolve(__dirname, '..', '..')
+  : resolve(__dirname, '..', '..', '..');
 const ENTRY = {
   run: [join(ROOT, 'bin', 'kyodo.js'), 'run'],
   gateway: [join(ROOT, 'dist', 'apps', 'gateway', 'src', 'main.js')],
@@ -159,7 +163,7 @@ export class Stage {
       child,
       exited,
       log: () => lines.join('\n'),
-      waitFor: (line, timeoutMs = 60_000) =>
+      waitFor: (line, timeoutMs = 180_000) =>
         new Promise<void>((done, fail) => {
           const match = (l: string) => (typeof line === 'string' ? l.includes(line) : line.test(l));
           if (lines.some(match)) return done();
