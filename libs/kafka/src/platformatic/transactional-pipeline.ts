@@ -69,8 +69,13 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
   private admin: Admin | undefined;
   private buffer: Message[] = [];
   private generation = -1;
-  /** Per partition, the stable committed offset read when the generation began: anything below is done. */
-  private floor = new Map<string, bigint>();
+  /**
+   * Per partition of the current generation's assignment, the next offset to process: the stable
+   * committed offset when the generation began, then one past each record handed out. A record below
+   * it (one a predecessor committed, or the library fetched again around a rebalance) is skipped, and so
+   * is any record of a partition outside the assignment, whatever generation the library stamped on it.
+   */
+  private next = new Map<string, bigint>();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private lifecycle: Promise<unknown> = Promise.resolve();
@@ -260,15 +265,17 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
       old.removeAllListeners('data');
       await old.close().catch(() => undefined);
     }
+    // Read together, in one tick: the generation and the assignment it goes with.
     this.generation = consumer.generationId;
-    this.floor = await this.stableOffsets(consumer);
-    this.log('info', { generation: this.generation, partitions: this.floor.size }, 'consuming');
+    const assigned = consumer.assignments ?? [];
+    this.next = await this.stableOffsets(assigned);
+    this.log('info', { generation: this.generation, partitions: this.next.size }, 'consuming');
   }
 
   /** The group's committed offsets with requireStable: waits while a transactional commit is pending. */
-  private async stableOffsets(consumer: Consumer): Promise<Map<string, bigint>> {
-    const assigned = consumer.assignments ?? [];
+  private async stableOffsets(assigned: readonly { topic: string; partitions: number[] }[]): Promise<Map<string, bigint>> {
     const floor = new Map<string, bigint>();
+    for (const a of assigned) for (const p of a.partitions) floor.set(keyOf(a.topic, p), -1n);
     if (assigned.length === 0) return floor;
     this.admin ??= new Admin(baseOptions(this.client, `${this.client.clientId}-gateway-admin`));
     const deadline = Date.now() + 60_000;
@@ -315,8 +322,10 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
     for (const message of taken) {
       const fetchedIn = (message.metadata.consumer as { generationId?: number } | undefined)?.generationId;
       if (fetchedIn !== this.generation) continue;
-      const floor = this.floor.get(keyOf(message.topic, message.partition));
-      if (floor !== undefined && message.offset < floor) continue;
+      const key = keyOf(message.topic, message.partition);
+      const next = this.next.get(key);
+      if (next === undefined || message.offset < next) continue;
+      this.next.set(key, message.offset + 1n);
       batch.push(message);
     }
     return batch;
