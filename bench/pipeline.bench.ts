@@ -153,7 +153,11 @@ async function gatewayRun(client: 'kafkajs' | 'platformatic'): Promise<{ rate: n
     logLevel: 'warn',
   };
   const topics = topicsFor(prefix);
-  const kafka = new KafkaJsClient({ brokers: config.kafkaBrokers, clientId: 'bench', defaultPartitions: PARTITIONS });
+  const kafka = new KafkaJsClient({
+    brokers: config.kafkaBrokers,
+    clientId: 'bench',
+    defaultPartitions: PARTITIONS,
+  });
   await ensureDatabase(databaseUrl);
   const ds = createDataSource(databaseUrl);
   await ds.initialize();
@@ -205,7 +209,11 @@ async function waitForTopics(kafka: KafkaJsClient, names: string[]): Promise<voi
 async function main(): Promise<void> {
   const base = loadConfig();
   const prefix = `bench${randomBytes(3).toString('hex')}`;
-  const kafka = new KafkaJsClient({ brokers: base.kafkaBrokers, clientId: 'bench', defaultPartitions: PARTITIONS });
+  const kafka = new KafkaJsClient({
+    brokers: base.kafkaBrokers,
+    clientId: 'bench',
+    defaultPartitions: PARTITIONS,
+  });
   const baselineIn = `${prefix}.baseline.in`;
   const baselineOut = [1, 2, 3].map((n) => `${prefix}.baseline.out${n}`);
   await kafka.ensureTopics([baselineIn, ...baselineOut].map((name) => ({ name, partitions: PARTITIONS })));

@@ -9,9 +9,15 @@ export interface HostileRecord {
   readonly reason: RejectionReason | 'any';
 }
 
-type Maker = (seed: number, inbox: string) => { key: string | null; value: Buffer; reason: RejectionReason | 'any' };
+type Maker = (
+  seed: number,
+  inbox: string,
+) => { key: string | null; value: Buffer; reason: RejectionReason | 'any' };
 
-function eventJson(seed: number, change: (e: Record<string, unknown>) => void = () => undefined): Record<string, unknown> {
+function eventJson(
+  seed: number,
+  change: (e: Record<string, unknown>) => void = () => undefined,
+): Record<string, unknown> {
   const event = JSON.parse(toRecordValue(reading(seed)).toString('utf8')) as Record<string, unknown>;
   change(event);
   return event;
@@ -22,12 +28,22 @@ const data = (e: Record<string, unknown>) => e.data as Record<string, unknown>;
 const KINDS: Record<string, Maker> = {
   truncated: (seed) => {
     const text = toRecordValue(reading(seed)).toString('utf8');
-    return { key: null, value: Buffer.from(text.slice(0, Math.floor(text.length / 2))), reason: 'unparseable' };
+    return {
+      key: null,
+      value: Buffer.from(text.slice(0, Math.floor(text.length / 2))),
+      reason: 'unparseable',
+    };
   },
-  invalidUtf8: () => ({ key: null, value: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]), reason: 'unparseable' }),
+  invalidUtf8: () => ({
+    key: null,
+    value: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]),
+    reason: 'unparseable',
+  }),
   notAnObject: () => ({ key: null, value: Buffer.from('[1,2,3]'), reason: 'unparseable' }),
   nan: (seed) => {
-    const text = toRecordValue(reading(seed)).toString('utf8').replace(/"totalKwh":[0-9.]+/, '"totalKwh":NaN');
+    const text = toRecordValue(reading(seed))
+      .toString('utf8')
+      .replace(/"totalKwh":[0-9.]+/, '"totalKwh":NaN');
     return { key: null, value: Buffer.from(text), reason: 'unparseable' };
   },
   protoKey: (seed) => {
@@ -68,7 +84,10 @@ const KINDS: Record<string, Maker> = {
   },
   deepNesting: (seed) => {
     const e = eventJson(seed);
-    const text = JSON.stringify(e).replace('"intervals":[', `"intervals":${'['.repeat(3000)}${']'.repeat(3000)},"x":[`);
+    const text = JSON.stringify(e).replace(
+      '"intervals":[',
+      `"intervals":${'['.repeat(3000)}${']'.repeat(3000)},"x":[`,
+    );
     return { key: e.subject as string, value: Buffer.from(text), reason: 'any' };
   },
 };

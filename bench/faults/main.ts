@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   const skip = new Set(arg('--skip')?.split(',') ?? []);
   const names = Object.keys(SCENARIOS).filter((n) => (!only || only.includes(n)) && !skip.has(n));
   const unknown = [...(only ?? []), ...skip].filter((n) => !(n in SCENARIOS));
-  if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const log = (line: string) => process.stderr.write(`[faults] ${line}\n`);
   const broker = startFaultBroker(log);
   const { brokers } = await broker.up();

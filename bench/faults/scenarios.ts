@@ -57,18 +57,24 @@ export const CI: Sizes = {
   hostile: { hostile: 4000, valid: 1500 },
 };
 
-const ids = (from: number, count: number) => new Set(Array.from({ length: count }, (_, i) => reading(from + i).id));
+const ids = (from: number, count: number) =>
+  new Set(Array.from({ length: count }, (_, i) => reading(from + i).id));
 
 /** Sends `count` readings from `from` in the background, in slices, so faults land mid-stream. */
 function trickle(stage: Stage, from: number, count: number, slice = 1000): Promise<void> {
   return (async () => {
-    for (let i = 0; i < count; i += slice) await stage.send(stage.readings(from + i, Math.min(slice, count - i)));
+    for (let i = 0; i < count; i += slice)
+      await stage.send(stage.readings(from + i, Math.min(slice, count - i)));
   })();
 }
 
 type Scenario = (ctx: FaultContext, sizes: Sizes) => Promise<FaultRow>;
 
-async function withStage(ctx: FaultContext, partitions: number, body: (stage: Stage) => Promise<FaultRow>): Promise<FaultRow> {
+async function withStage(
+  ctx: FaultContext,
+  partitions: number,
+  body: (stage: Stage) => Promise<FaultRow>,
+): Promise<FaultRow> {
   const stage = new Stage(ctx.brokers, ctx.databaseUrl, partitions);
   try {
     await stage.setup();
@@ -193,8 +199,14 @@ export const SCENARIOS: Record<string, Scenario> = {
       run = await stage.spawn('run');
       const again = all.filter((_, i) => i % 3 === 0);
       await stage.send(again);
-      const row = await stage.verify('every event twice, some thrice after a restart', ids(0, duplicates.events), duplicates.events + again.length);
-      const reasons = (await stage.read(stage.topics.dlq)).map((r) => (JSON.parse(r.value!.toString()) as { reason: string }).reason);
+      const row = await stage.verify(
+        'every event twice, some thrice after a restart',
+        ids(0, duplicates.events),
+        duplicates.events + again.length,
+      );
+      const reasons = (await stage.read(stage.topics.dlq)).map(
+        (r) => (JSON.parse(r.value!.toString()) as { reason: string }).reason,
+      );
       if (reasons.some((r) => r !== 'duplicate')) {
         row.ok = false;
         row.note = 'a rejection other than duplicate';
@@ -218,7 +230,11 @@ export const SCENARIOS: Record<string, Scenario> = {
       }
       for (let g = Math.ceil(bad.length / step); g < good.length; g++) mixed.push(good[g]);
       await stage.send(mixed);
-      const row = await stage.verify(`${hostile.hostile} hostile + ${hostile.valid} valid`, ids(0, hostile.valid), bad.length);
+      const row = await stage.verify(
+        `${hostile.hostile} hostile + ${hostile.valid} valid`,
+        ids(0, hostile.valid),
+        bad.length,
+      );
       const expected = new Map<string, number>();
       for (const b of bad) if (b.reason !== 'any') expected.set(b.reason, (expected.get(b.reason) ?? 0) + 1);
       const seen = new Map<string, number>();

@@ -92,7 +92,11 @@ export class Stage {
   ) {
     this.topics = topicsFor(this.prefix);
     this.databaseUrl = withDatabase(baseDatabaseUrl, `kyodo_${this.prefix}`);
-    this.kafka = createKafkaClient({ brokers, clientId: `${this.prefix}-driver`, defaultPartitions: partitions });
+    this.kafka = createKafkaClient({
+      brokers,
+      clientId: `${this.prefix}-driver`,
+      defaultPartitions: partitions,
+    });
   }
 
   get inbox(): string {
@@ -138,7 +142,10 @@ export class Stage {
   /** Starts `kyodo run`, or the gateway or audit writer alone, and waits until it consumes. */
   async spawn(kind: keyof typeof ENTRY, extra: Record<string, string> = {}): Promise<KyodoProcess> {
     const [entry, ...args] = ENTRY[kind];
-    const child = spawn(process.execPath, [entry, ...args], { env: this.env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry, ...args], {
+      env: this.env(extra),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     // The last lines only: a long run logs a lot.
     let lines: string[] = [];
     const watchers: { match: (line: string) => boolean; done: () => void }[] = [];
@@ -168,11 +175,22 @@ export class Stage {
           const match = (l: string) => (typeof line === 'string' ? l.includes(line) : line.test(l));
           if (lines.some(match)) return done();
           const timer = setTimeout(
-            () => fail(new Error(`${kind} did not log ${String(line)} in ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`)),
+            () =>
+              fail(
+                new Error(
+                  `${kind} did not log ${String(line)} in ${timeoutMs} ms:\n${lines.slice(-20).join('\n')}`,
+                ),
+              ),
             timeoutMs,
           );
           watchers.push({ match, done: () => (clearTimeout(timer), done()) });
-          void exited.then((code) => fail(new Error(`${kind} exited (${code}) before logging ${String(line)}:\n${lines.slice(-20).join('\n')}`)));
+          void exited.then((code) =>
+            fail(
+              new Error(
+                `${kind} exited (${code}) before logging ${String(line)}:\n${lines.slice(-20).join('\n')}`,
+              ),
+            ),
+          );
         }),
       signal: (signal) => {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -222,8 +240,11 @@ export class Stage {
     for (;;) {
       let done = true;
       for (const topic of topics) {
-        const committed = new Map((await this.kafka.committedOffsets(group, topic)).map((c) => [c.partition, BigInt(c.offset)]));
-        for (const t of targets) if (t.topic === topic && (committed.get(t.partition) ?? -1n) < t.target) done = false;
+        const committed = new Map(
+          (await this.kafka.committedOffsets(group, topic)).map((c) => [c.partition, BigInt(c.offset)]),
+        );
+        for (const t of targets)
+          if (t.topic === topic && (committed.get(t.partition) ?? -1n) < t.target) done = false;
       }
       if (done) return;
       if (Date.now() > deadline) throw new Error(`${group} did not commit everything in ${timeoutMs} ms`);
@@ -245,7 +266,11 @@ export class Stage {
    * delivery exists exactly once, every delivery has exactly one audit row, the chain verifies, and
    * inputs = accepted + rejected.
    */
-  async verify(scenario: string, expectedOrigins: ReadonlySet<string>, expectedRejected: number): Promise<FaultRow> {
+  async verify(
+    scenario: string,
+    expectedOrigins: ReadonlySet<string>,
+    expectedRejected: number,
+  ): Promise<FaultRow> {
     await this.drained(`${this.prefix}.gateway`, [this.inbox]);
     await this.drained(`${this.prefix}.audit-writer`, [this.topics.audit]);
     const inboxOffsets = await this.kafka.topicOffsets(this.inbox);
@@ -270,7 +295,9 @@ export class Stage {
     let balanced = false;
     let auditMatches = false;
     try {
-      const [counts] = await ds.query<{ total: number; delivered: number; rejected: number; accepted_inputs: number }[]>(
+      const [counts] = await ds.query<
+        { total: number; delivered: number; rejected: number; accepted_inputs: number }[]
+      >(
         `SELECT count(*)::int AS total,
                 count(*) FILTER (WHERE outcome = 'delivered')::int AS delivered,
                 count(*) FILTER (WHERE outcome = 'rejected')::int AS rejected,
@@ -279,10 +306,14 @@ export class Stage {
            FROM audit_record`,
       );
       auditRows = counts.total;
-      const delivered = await ds.query<{ id: string }[]>(`SELECT id FROM audit_record WHERE outcome = 'delivered'`);
+      const delivered = await ds.query<{ id: string }[]>(
+        `SELECT id FROM audit_record WHERE outcome = 'delivered'`,
+      );
       const stored = new Set(delivered.map((d) => d.id));
       auditMatches =
-        stored.size === auditIds.length && delivered.length === auditIds.length && auditIds.every((id) => stored.has(id));
+        stored.size === auditIds.length &&
+        delivered.length === auditIds.length &&
+        auditIds.every((id) => stored.has(id));
       const inputs = inboxOffsets.reduce((n, o) => n + Number(BigInt(o.high) - BigInt(o.low)), 0);
       balanced = inputs === counts.accepted_inputs + counts.rejected && counts.rejected === dead.length;
       chainVerified = (await verifyChain(new AuditRepository(ds).streamChain())).ok;

@@ -10,7 +10,11 @@ import { REGISTRY } from '../../bench/faults/stage';
 describe('hostile records of the fault suite', () => {
   it('are each rejected, with the reason the suite expects', () => {
     const topics = topicsFor('kyodo');
-    const router = new Router({ policy: compilePolicy(loadPolicy()), topics, hmacKey: 'test-key-0123456789' });
+    const router = new Router({
+      policy: compilePolicy(loadPolicy()),
+      topics,
+      hmacKey: 'test-key-0123456789',
+    });
     const hostile = hostileRecords(topics.inbox('TD03'), 40, 1, 1);
     const registry = new RegistrySnapshot(REGISTRY);
     hostile.forEach((h, offset) => {
@@ -29,7 +33,8 @@ describe('hostile records of the fault suite', () => {
         out,
       );
       expect({ offset, rejected: stats.rejected }).toEqual({ offset, rejected: 1 });
-      if (h.reason !== 'any') expect({ offset, reasons: stats.rejections }).toEqual({ offset, reasons: { [h.reason]: 1 } });
+      if (h.reason !== 'any')
+        expect({ offset, reasons: stats.rejections }).toEqual({ offset, reasons: { [h.reason]: 1 } });
     });
   });
 });

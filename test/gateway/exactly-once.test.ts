@@ -21,7 +21,9 @@ const REGISTRY: RegistryData = {
 };
 
 function readings(from: number, count: number): InboundEvent[] {
-  return Array.from({ length: count }, (_, i) => factory.meterReading({ area: '03', seed: 900_000 + from + i }));
+  return Array.from({ length: count }, (_, i) =>
+    factory.meterReading({ area: '03', seed: 900_000 + from + i }),
+  );
 }
 
 function records(config: KyodoConfig, events: readonly InboundEvent[]): ProducedRecord[] {
@@ -72,7 +74,9 @@ describe('duplicate input', () => {
     }
 
     const delivered = await readTopic(kafka, `${config.topicPrefix}.out.R0001`);
-    const origins = delivered.map((r) => (JSON.parse(r.value!.toString()) as { kyodooriginid: string }).kyodooriginid);
+    const origins = delivered.map(
+      (r) => (JSON.parse(r.value!.toString()) as { kyodooriginid: string }).kyodooriginid,
+    );
     const expected = [...first, ...later].map((e) => e.id).sort();
     expect([...origins].sort()).toEqual(expected); // each exactly once: a late duplicate would fail here
 

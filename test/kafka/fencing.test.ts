@@ -1,4 +1,9 @@
-import { createKafkaClient, type KafkaPort, type PipelineBatch, type TransactionalPipeline } from '@kyodo/kafka';
+import {
+  createKafkaClient,
+  type KafkaPort,
+  type PipelineBatch,
+  type TransactionalPipeline,
+} from '@kyodo/kafka';
 import { drained, readTopic, testBrokers, uniqueId, waitFor } from '../support/harness';
 
 // KIP-447 on the real broker: a batch fetched before a rebalance cannot commit afterwards. Instance A
@@ -14,7 +19,11 @@ describe('fencing by consumer group generation (@platformatic/kafka)', () => {
   const pipelines: TransactionalPipeline[] = [];
 
   beforeAll(() => {
-    kafka = createKafkaClient({ client: 'platformatic', brokers: testBrokers(), clientId: `fence-${uniqueId()}` });
+    kafka = createKafkaClient({
+      client: 'platformatic',
+      brokers: testBrokers(),
+      clientId: `fence-${uniqueId()}`,
+    });
   });
 
   afterAll(async () => {
@@ -68,7 +77,10 @@ describe('fencing by consumer group generation (@platformatic/kafka)', () => {
     pipelines.push(b);
     await b.start();
     // The rebalance is complete once B owns partitions: A's held batch is now of a past generation.
-    await waitFor(() => b.assignment().length > 0, { timeoutMs: 60_000, what: 'B to be assigned partitions' });
+    await waitFor(() => b.assignment().length > 0, {
+      timeoutMs: 60_000,
+      what: 'B to be assigned partitions',
+    });
     release();
 
     await drained(kafka, group, [input]);

@@ -18,7 +18,11 @@ module.exports = {
       .replace(/import\.meta\.url/g, 'require("node:url").pathToFileURL(__filename).href');
     const { outputText } = ts.transpileModule(code, {
       fileName: filename,
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      compilerOptions: {
+        module: ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+        esModuleInterop: true,
+      },
     });
     return { code: outputText };
   },

@@ -105,13 +105,18 @@ export async function drained(
   topics: readonly string[],
   timeoutMs = 90_000,
 ): Promise<void> {
-  const targets = await Promise.all(topics.map(async (topic) => ({ topic, offsets: await kafka.topicOffsets(topic) })));
+  const targets = await Promise.all(
+    topics.map(async (topic) => ({ topic, offsets: await kafka.topicOffsets(topic) })),
+  );
   await waitFor(
     async () => {
       for (const { topic, offsets } of targets) {
-        const committed = new Map((await kafka.committedOffsets(groupId, topic)).map((c) => [c.partition, BigInt(c.offset)]));
+        const committed = new Map(
+          (await kafka.committedOffsets(groupId, topic)).map((c) => [c.partition, BigInt(c.offset)]),
+        );
         for (const o of offsets) {
-          if (BigInt(o.high) > BigInt(o.low) && (committed.get(o.partition) ?? -1n) < BigInt(o.high)) return false;
+          if (BigInt(o.high) > BigInt(o.low) && (committed.get(o.partition) ?? -1n) < BigInt(o.high))
+            return false;
         }
       }
       return true;

@@ -50,7 +50,8 @@ export class AcceptedIdsStore {
     }
     const started = performance.now();
     const assigned = new Set(
-      pipeline.assignment()
+      pipeline
+        .assignment()
         .filter((tp) => this.topics.senderOf(tp.topic) !== undefined)
         .map((tp) => AcceptedIds.key(tp.topic, tp.partition)),
     );
@@ -58,7 +59,9 @@ export class AcceptedIdsStore {
     const partitions = await this.partitionCount();
     const wanted = new Set([...assigned].map((key) => statePartition(key, partitions)));
     const offsets = await this.kafka.topicOffsets(this.topics.accepted);
-    const from = offsets.filter((o) => wanted.has(o.partition)).map((o) => ({ partition: o.partition, from: o.low }));
+    const from = offsets
+      .filter((o) => wanted.has(o.partition))
+      .map((o) => ({ partition: o.partition, from: o.low }));
     const records = await this.kafka.readPartitions(this.topics.accepted, from);
     const now = this.clock().getTime();
     let restored = 0;
@@ -68,7 +71,10 @@ export class AcceptedIdsStore {
       try {
         state = JSON.parse(record.value.toString('utf8')) as StateRecord;
       } catch {
-        this.logger.warn({ partition: record.partition, offset: record.offset }, 'unreadable accepted-ids record skipped');
+        this.logger.warn(
+          { partition: record.partition, offset: record.offset },
+          'unreadable accepted-ids record skipped',
+        );
         continue;
       }
       if (!assigned.has(state.p) || now - state.t >= this.ids.windowMs) continue;

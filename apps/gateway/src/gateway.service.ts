@@ -10,7 +10,16 @@ import type {
   TransactionalPipeline,
 } from '@kyodo/kafka';
 import type { KyodoMetrics, Logger } from '@kyodo/observability';
-import { CLOCK, CONFIG, DATA_SOURCE, KAFKA, LOGGER, METRICS, READINESS, type ReadinessProbes } from '@kyodo/platform';
+import {
+  CLOCK,
+  CONFIG,
+  DATA_SOURCE,
+  KAFKA,
+  LOGGER,
+  METRICS,
+  READINESS,
+  type ReadinessProbes,
+} from '@kyodo/platform';
 import type { CompiledPolicy } from '@kyodo/policy';
 import { Router, emptyStats, type OutputRecord, type RouteStats } from '@kyodo/routing';
 import { AcceptedIdsStore } from './accepted-ids.store';
@@ -143,9 +152,12 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   private updateMetrics(): void {
     const status = this.pipeline?.status();
     if (!status) return;
-    for (const state of PIPELINE_STATES) this.metrics.pipelineState.set({ state }, state === status.state ? 1 : 0);
+    for (const state of PIPELINE_STATES)
+      this.metrics.pipelineState.set({ state }, state === status.state ? 1 : 0);
     this.metrics.pipelineFailures.set(status.consecutiveFailures);
-    this.metrics.lastCommitAge.set(status.lastCommitAt === null ? -1 : (Date.now() - status.lastCommitAt) / 1000);
+    this.metrics.lastCommitAge.set(
+      status.lastCommitAt === null ? -1 : (Date.now() - status.lastCommitAt) / 1000,
+    );
     this.metrics.acceptedIdsRemembered.set(this.accepted.ids.size);
   }
 
@@ -230,7 +242,8 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationShutdown(signal?: string): Promise<void> {
     this.logger.info({ signal, ...this.totals }, 'gateway stopping');
     this.stopping = true;
-    for (const timer of [this.resubscribeTimer, this.metricsTimer, this.lagTimer]) if (timer) clearInterval(timer);
+    for (const timer of [this.resubscribeTimer, this.metricsTimer, this.lagTimer])
+      if (timer) clearInterval(timer);
     await this.resubscribing;
     await this.pipeline?.stop();
     await this.lease?.release();

@@ -46,7 +46,11 @@ export class InstanceLease {
     private readonly lockKey: string,
   ) {}
 
-  static async acquire(dataSource: DataSource, logger: Logger, options: LeaseOptions): Promise<InstanceLease> {
+  static async acquire(
+    dataSource: DataSource,
+    logger: Logger,
+    options: LeaseOptions,
+  ): Promise<InstanceLease> {
     const candidates = options.singleInstance
       ? [{ id: options.instanceId ?? '0', lock: 'single' }]
       : options.instanceId !== undefined
@@ -126,9 +130,9 @@ export class InstanceLease {
     const runner = this.runner;
     this.runner = undefined;
     if (!runner) return;
-    await runner.query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [LEASE_NAMESPACE, this.lockKey]).catch(
-      () => undefined,
-    );
+    await runner
+      .query('SELECT pg_advisory_unlock(hashtext($1), hashtext($2))', [LEASE_NAMESPACE, this.lockKey])
+      .catch(() => undefined);
     await runner.release().catch(() => undefined);
   }
 }

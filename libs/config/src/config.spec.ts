@@ -235,9 +235,13 @@ describe('requireProductionSecrets', () => {
   });
 
   it('refuses an unknown Kafka client and an instance id that cannot name a transactional id', () => {
-    expect(configError({ KYODO_KAFKA_CLIENT: 'rdkafka' }).message).toMatch(/platformatic or kafkajs.*rdkafka/);
+    expect(configError({ KYODO_KAFKA_CLIENT: 'rdkafka' }).message).toMatch(
+      /platformatic or kafkajs.*rdkafka/,
+    );
     expect(configError({ KYODO_INSTANCE_ID: 'a b' }).message).toMatch(/KYODO_INSTANCE_ID.*"a b"/);
-    expect(configError({ KYODO_DUPLICATE_WINDOW_HOURS: '0' }).message).toMatch(/KYODO_DUPLICATE_WINDOW_HOURS/);
+    expect(configError({ KYODO_DUPLICATE_WINDOW_HOURS: '0' }).message).toMatch(
+      /KYODO_DUPLICATE_WINDOW_HOURS/,
+    );
     expect(configError({ KYODO_COMPRESSION: 'brotli' }).message).toMatch(/KYODO_COMPRESSION.*lz4.*"brotli"/);
   });
 });

@@ -113,7 +113,9 @@ const COMPRESSIONS = ['none', 'gzip', 'lz4', 'zstd', 'snappy'] as const;
 function compression(env: NodeJS.ProcessEnv): KyodoConfig['compression'] {
   const raw = env.KYODO_COMPRESSION || 'lz4';
   if (!(COMPRESSIONS as readonly string[]).includes(raw)) {
-    throw new ConfigError(`KYODO_COMPRESSION must be one of ${COMPRESSIONS.join(', ')}, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      `KYODO_COMPRESSION must be one of ${COMPRESSIONS.join(', ')}, got ${JSON.stringify(raw)}`,
+    );
   }
   return raw as KyodoConfig['compression'];
 }

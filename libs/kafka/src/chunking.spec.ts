@@ -1,7 +1,11 @@
 import { CHUNK_UNITS, toRounds } from './chunking';
 import type { ProducedRecord } from './port';
 
-const record = (topic: string, units: number): ProducedRecord => ({ topic, key: 'k', value: 'x'.repeat(units) });
+const record = (topic: string, units: number): ProducedRecord => ({
+  topic,
+  key: 'k',
+  value: 'x'.repeat(units),
+});
 
 describe('toRounds', () => {
   it('keeps every record, in order per topic', () => {

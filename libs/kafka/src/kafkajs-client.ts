@@ -194,6 +194,7 @@ export class KafkaJsClient implements KafkaPort {
       });
       await consumer.run({
         autoCommit: false,
+        // eslint-disable-next-line @typescript-eslint/require-await -- kafkajs wants a promise
         eachBatch: async ({ batch }) => {
           if (!remaining.has(batch.partition)) return;
           lastProgress = Date.now();
@@ -208,7 +209,8 @@ export class KafkaJsClient implements KafkaPort {
       for (const p of wanted) consumer.seek({ topic, partition: p.partition, offset: p.from });
       const deadline = Date.now() + 120_000;
       while (remaining.size > 0 && !(joined && Date.now() - lastProgress > 1000)) {
-        if (Date.now() > deadline) throw new KafkaUnavailableError(`reading ${topic} did not finish in 120 s`);
+        if (Date.now() > deadline)
+          throw new KafkaUnavailableError(`reading ${topic} did not finish in 120 s`);
         await new Promise((done) => setTimeout(done, 50));
       }
     } finally {
@@ -232,7 +234,7 @@ export class KafkaJsClient implements KafkaPort {
       await running.stop();
     };
     this.closers.add(stop);
-    return { stop };
+    return { stop, status: () => running.status() };
   }
 
   async createProducer(options: { idempotent?: boolean } = {}): Promise<Producer> {
@@ -264,4 +266,3 @@ export class KafkaJsClient implements KafkaPort {
     this.admin = undefined;
   }
 }
-

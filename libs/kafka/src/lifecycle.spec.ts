@@ -3,7 +3,15 @@ import { IllegalTransitionError, Lifecycle } from './lifecycle';
 describe('Lifecycle', () => {
   it('follows the table: start, run, recover, run again, stop', () => {
     const life = new Lifecycle();
-    for (const next of ['starting', 'running', 'recovering', 'starting', 'running', 'stopping', 'stopped'] as const) {
+    for (const next of [
+      'starting',
+      'running',
+      'recovering',
+      'starting',
+      'running',
+      'stopping',
+      'stopped',
+    ] as const) {
       life.to(next);
       expect(life.state).toBe(next);
     }

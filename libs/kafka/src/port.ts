@@ -135,8 +135,16 @@ export interface ConsumerOptions {
   readonly handle: (batch: CommittableBatch) => Promise<void>;
 }
 
+export interface ConsumerStatus {
+  readonly state: 'running' | 'recovering' | 'stopped';
+  /** Failed batches (or restarts) since the last handled one. */
+  readonly consecutiveFailures: number;
+  readonly lastError: string | null;
+}
+
 export interface RunningConsumer {
   stop(): Promise<void>;
+  status(): ConsumerStatus;
 }
 
 export interface Producer {

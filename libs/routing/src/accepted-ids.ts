@@ -12,7 +12,7 @@
 export class AcceptedIds {
   private readonly partitions = new Map<string, Map<number, number>>();
   /** Accepted in the batch being routed, not yet committed: visible to `has` within the batch. */
-  private staged = new Map<string, Map<number, number>>();
+  private staged: Map<string, Map<number, number>> = new Map();
 
   constructor(readonly windowMs = 7 * 24 * 3600_000) {}
 
@@ -32,7 +32,7 @@ export class AcceptedIds {
   /** Records an acceptance of the batch being routed; it counts once `commit()` is called. */
   stage(partitionKey: string, source: string, id: string, nowMs: number): void {
     let ids = this.staged.get(partitionKey);
-    if (!ids) this.staged.set(partitionKey, (ids = new Map()));
+    if (!ids) this.staged.set(partitionKey, (ids = new Map<number, number>()));
     ids.set(idHash(source, id), nowMs);
   }
 
@@ -47,12 +47,12 @@ export class AcceptedIds {
       const target = this.memoryOf(key);
       for (const [hash, at] of ids) target.set(hash, at);
     }
-    this.staged = new Map();
+    this.staged = new Map<string, Map<number, number>>();
   }
 
   /** The batch did not commit: forget what it staged. */
   discard(): void {
-    this.staged = new Map();
+    this.staged = new Map<string, Map<number, number>>();
   }
 
   /** Adds restored acceptances (from the state topic) for a partition. */
@@ -96,7 +96,7 @@ export class AcceptedIds {
 
   private memoryOf(key: string): Map<number, number> {
     let ids = this.partitions.get(key);
-    if (!ids) this.partitions.set(key, (ids = new Map()));
+    if (!ids) this.partitions.set(key, (ids = new Map<number, number>()));
     return ids;
   }
 }

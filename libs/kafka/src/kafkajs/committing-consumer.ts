@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { KafkaLogger } from '../logger';
-import type { ConsumerOptions } from '../port';
+import type { ConsumerOptions, ConsumerStatus } from '../port';
 import { toRecord } from './records';
 import { Restartable, retriable } from './restartable';
 
@@ -21,6 +21,14 @@ export class SelfHealingConsumer extends Restartable {
 
   async stop(): Promise<void> {
     await this.shutdown();
+  }
+
+  status(): ConsumerStatus {
+    return {
+      state: this.stopping ? 'stopped' : this.recoveryQueued ? 'recovering' : 'running',
+      consecutiveFailures: this.failures,
+      lastError: this.lastError,
+    };
   }
 
   protected describe(): object {
@@ -85,4 +93,3 @@ export class SelfHealingConsumer extends Restartable {
     });
   }
 }
-

@@ -28,7 +28,6 @@ export function toRecord(message: KafkaMessage, topic: string, partition: number
   };
 }
 
-
 export type OutMessage = {
   key: string | null;
   value: string | Buffer;

@@ -153,7 +153,11 @@ export class KafkaJsTransactionalPipeline extends Restartable implements Transac
               () => true,
               () => false,
             );
-            this.options.onAborted?.(records, error instanceof Error ? error : new Error(String(error)), 'failed');
+            this.options.onAborted?.(
+              records,
+              error instanceof Error ? error : new Error(String(error)),
+              'failed',
+            );
             if (!aborted) {
               // The commit's outcome is unknown: retrying this batch in place could commit it twice.
               // Restart instead, with a new producer (which aborts what the old one left open) and

@@ -128,7 +128,10 @@ export class PlatformaticClient implements KafkaPort {
     const ask = (timestamp: bigint) =>
       admin.listOffsets({
         topics: [
-          { name: topic, partitions: Array.from({ length: count }, (_, i) => ({ partitionIndex: i, timestamp })) },
+          {
+            name: topic,
+            partitions: Array.from({ length: count }, (_, i) => ({ partitionIndex: i, timestamp })),
+          },
         ],
       });
     const [low, high] = await Promise.all([ask(EARLIEST), ask(LATEST)]);
@@ -147,7 +150,9 @@ export class PlatformaticClient implements KafkaPort {
     const metadata = await admin.metadata({ topics: [topic] });
     const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
     const [group] = await admin.listConsumerGroupOffsets({
-      groups: [{ groupId, topics: [{ name: topic, partitionIndexes: Array.from({ length: count }, (_, i) => i) }] }],
+      groups: [
+        { groupId, topics: [{ name: topic, partitionIndexes: Array.from({ length: count }, (_, i) => i) }] },
+      ],
       requireStable: true,
     });
     const found = new Map<number, bigint>();
@@ -167,7 +172,12 @@ export class PlatformaticClient implements KafkaPort {
     if (partitions.length === 0) return [];
     const admin = this.getAdmin();
     const listed = await admin.listOffsets({
-      topics: [{ name: topic, partitions: partitions.map((p) => ({ partitionIndex: p.partition, timestamp: LATEST })) }],
+      topics: [
+        {
+          name: topic,
+          partitions: partitions.map((p) => ({ partitionIndex: p.partition, timestamp: LATEST })),
+        },
+      ],
     });
     const until = new Map<number, bigint>();
     for (const p of listed[0]?.partitions ?? []) until.set(p.partitionIndex, p.offset);
@@ -196,7 +206,8 @@ export class PlatformaticClient implements KafkaPort {
         const check = () => {
           for (const partition of [...remaining]) {
             const position = stream.offsetsToFetch.get(`${topic}:${partition}`);
-            if (position !== undefined && position >= (until.get(partition) ?? 0n)) remaining.delete(partition);
+            if (position !== undefined && position >= (until.get(partition) ?? 0n))
+              remaining.delete(partition);
           }
           if (remaining.size === 0) done();
         };
@@ -228,10 +239,10 @@ export class PlatformaticClient implements KafkaPort {
       await consumer.stop();
     };
     this.closers.add(stop);
-    return { stop };
+    return { stop, status: () => consumer.status() };
   }
 
-  async createProducer(options: { idempotent?: boolean } = {}): Promise<ProducerPort> {
+  createProducer(options: { idempotent?: boolean } = {}): Promise<ProducerPort> {
     const producer = new Producer({
       ...baseOptions(this.options, `${this.options.clientId}-producer`),
       idempotent: options.idempotent ?? true,
@@ -244,13 +255,13 @@ export class PlatformaticClient implements KafkaPort {
       await producer.close();
     };
     this.closers.add(disconnect);
-    return {
+    return Promise.resolve({
       send: async (records) => {
         if (records.length === 0) return;
         await producer.send({ messages: records.map(toProduced), acks: -1 });
       },
       disconnect,
-    };
+    });
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import './node20';
 import { Consumer, FetchIsolationLevels, type Message, type MessagesStream } from '@platformatic/kafka';
-import type { ConsumerOptions } from '../port';
+import type { ConsumerOptions, ConsumerStatus } from '../port';
 import { baseOptions, type PlatformaticClientOptions } from './options';
 import { toConsumed } from './records';
 
@@ -20,6 +20,7 @@ export class CommittingConsumer {
   private wake: (() => void) | undefined;
   private stopping = false;
   private failures = 0;
+  private lastError: string | null = null;
   /** A reader that never commits starts from the beginning after a restart: skip what it handed out. */
   private readonly seen = new Map<string, bigint>();
 
@@ -27,6 +28,14 @@ export class CommittingConsumer {
     private readonly client: PlatformaticClientOptions,
     private readonly options: ConsumerOptions,
   ) {}
+
+  status(): ConsumerStatus {
+    return {
+      state: this.stopping ? 'stopped' : this.restarting ? 'recovering' : 'running',
+      consecutiveFailures: this.failures,
+      lastError: this.lastError,
+    };
+  }
 
   async start(): Promise<void> {
     const consumer = new Consumer({
@@ -116,6 +125,7 @@ export class CommittingConsumer {
           });
         }
         this.failures = 0;
+        this.lastError = null;
       } catch (error) {
         if (!this.stopping) void this.restart(error);
         return;
@@ -134,6 +144,7 @@ export class CommittingConsumer {
       while (!this.stopping) {
         const delay = RECOVERY_BACKOFF_MS[Math.min(this.failures, RECOVERY_BACKOFF_MS.length - 1)];
         this.failures += 1;
+        this.lastError = cause instanceof Error ? cause.message : String(cause);
         this.client.logger?.error(
           { groupId: this.options.groupId, err: cause, retryInMs: delay },
           'Kafka consumer failed; restarting',

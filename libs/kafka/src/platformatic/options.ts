@@ -29,9 +29,9 @@ export function baseOptions(options: PlatformaticClientOptions, clientId = optio
   const security = options.security;
   const sasl: SASLOptions | undefined = security?.sasl
     ? {
-        mechanism: ({ 'scram-sha-512': 'SCRAM-SHA-512', 'scram-sha-256': 'SCRAM-SHA-256', plain: 'PLAIN' } as const)[
-          security.sasl.mechanism
-        ],
+        mechanism: (
+          { 'scram-sha-512': 'SCRAM-SHA-512', 'scram-sha-256': 'SCRAM-SHA-256', plain: 'PLAIN' } as const
+        )[security.sasl.mechanism],
         username: security.sasl.username,
         password: security.sasl.password,
       }
@@ -43,7 +43,9 @@ export function baseOptions(options: PlatformaticClientOptions, clientId = optio
     connectTimeout: 5000,
     retries: 8,
     retryDelay,
-    ...(security?.tls ? { tls: { ca: security.tls.ca, cert: security.tls.cert, key: security.tls.key } } : {}),
+    ...(security?.tls
+      ? { tls: { ca: security.tls.ca, cert: security.tls.cert, key: security.tls.key } }
+      : {}),
     ...(sasl ? { sasl } : {}),
   };
 }

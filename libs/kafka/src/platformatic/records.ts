@@ -33,7 +33,8 @@ export function toProduced(record: ProducedRecord): MessageToProduce {
   if (record.partition !== undefined) message.partition = record.partition;
   if (record.headers) {
     const headers = new Map<Buffer, Buffer>();
-    for (const [name, value] of Object.entries(record.headers)) headers.set(Buffer.from(name), Buffer.from(value));
+    for (const [name, value] of Object.entries(record.headers))
+      headers.set(Buffer.from(name), Buffer.from(value));
     message.headers = headers;
   }
   return message;

@@ -35,9 +35,19 @@ const REBALANCE_TIMEOUT_MS = 15_000;
 const TRANSACTION_TIMEOUT_MS = 8000;
 
 /** The broker refused a commit because the group moved on: the batch is dropped, not retried. */
-const FENCED_BY_GROUP = ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID', 'REBALANCE_IN_PROGRESS'];
+const FENCED_BY_GROUP = [
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
+  'REBALANCE_IN_PROGRESS',
+];
 /** The producer itself is dead: another producer with the same transactional id, or a timed-out transaction. */
-const PRODUCER_FENCED = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_TXN_STATE', 'TRANSACTIONAL_ID_NOT_FOUND'];
+const PRODUCER_FENCED = [
+  'PRODUCER_FENCED',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_TXN_STATE',
+  'TRANSACTIONAL_ID_NOT_FOUND',
+];
 
 export function errorCode(error: unknown, codes: readonly string[]): string | undefined {
   if (!(error instanceof Error)) return undefined;
@@ -180,7 +190,7 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
   }
 
   private async open(): Promise<void> {
-    this.producer ??= await this.fence(await this.newProducer());
+    this.producer ??= await this.fence(this.newProducer());
     if (this.current.length === 0) return;
     const consumer = new Consumer({
       ...baseOptions(this.client, `${this.client.clientId}-gateway`),
@@ -216,7 +226,7 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
     }
   }
 
-  private async newProducer(): Promise<Producer> {
+  private newProducer(): Producer {
     const producer = new Producer({
       ...baseOptions(this.client, `${this.client.clientId}-gateway-tx`),
       // The library uses its request timeout as the transaction timeout, too.
@@ -273,7 +283,9 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
   }
 
   /** The group's committed offsets with requireStable: waits while a transactional commit is pending. */
-  private async stableOffsets(assigned: readonly { topic: string; partitions: number[] }[]): Promise<Map<string, bigint>> {
+  private async stableOffsets(
+    assigned: readonly { topic: string; partitions: number[] }[],
+  ): Promise<Map<string, bigint>> {
     const floor = new Map<string, bigint>();
     for (const a of assigned) for (const p of a.partitions) floor.set(keyOf(a.topic, p), -1n);
     if (assigned.length === 0) return floor;
@@ -362,7 +374,7 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
     const started = performance.now();
     const batch: PipelineBatch = { records: messages.map(toConsumed), generation: this.generation };
     const produced = await this.options.process(batch);
-    const producer = (this.producer ??= await this.fence(await this.newProducer()));
+    const producer = (this.producer ??= await this.fence(this.newProducer()));
     const transaction = await producer.beginTransaction();
     try {
       for (const round of toRounds(produced, toProduced)) {
@@ -383,7 +395,11 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
       if (aborted && fencedBy) {
         // The group moved on: another member owns (or will own) these partitions. Drop the batch; the
         // loop opens a fresh stream for the new generation.
-        this.log('warn', { reason: fencedBy, records: messages.length }, 'commit refused by the group; batch dropped');
+        this.log(
+          'warn',
+          { reason: fencedBy, records: messages.length },
+          'commit refused by the group; batch dropped',
+        );
         this.generation = -1;
         return;
       }
@@ -418,7 +434,11 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
     void this.serialize(async () => {
       while (this.life.is('recovering')) {
         const delay = RECOVERY_BACKOFF_MS[Math.min(this.failures - 1, RECOVERY_BACKOFF_MS.length - 1)] ?? 200;
-        this.log('warn', { retryInMs: delay, failures: this.failures, lastError: this.lastError }, 'recovering');
+        this.log(
+          'warn',
+          { retryInMs: delay, failures: this.failures, lastError: this.lastError },
+          'recovering',
+        );
         await this.close({ keepProducer: false });
         await new Promise<void>((done) => {
           const timer = setTimeout(done, delay);
