@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   }
   mkdirSync(join(ROOT, 'reports'), { recursive: true });
   writeFileSync(join(ROOT, 'reports', 'faults.json'), JSON.stringify(rows, null, 2));
-  await broker.down();
+  if (!process.argv.includes('--keep-broker')) await broker.down();
   process.exit(rows.every((r) => r.ok) ? 0 : 1);
 }
 

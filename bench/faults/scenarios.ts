@@ -137,8 +137,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   zombie: (ctx, { zombie }) =>
     withStage(ctx, 6, async (stage) => {
       await stage.spawn('audit');
-      const a = await stage.spawn('gateway');
-      await stage.spawn('gateway');
+      const a = await stage.spawn('gateway', { KYODO_LOG_LEVEL: 'debug' });
+      await stage.spawn('gateway', { KYODO_LOG_LEVEL: 'debug' });
       const sending = trickle(stage, 0, zombie.events, 500);
       await sleep(2500);
       a.signal('SIGSTOP');

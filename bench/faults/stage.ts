@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { verifyChain } from '@kyodo/audit';
 import { topicsFor, type InboundEvent, type RegistryData, type Topics } from '@kyodo/contracts';
@@ -146,10 +147,13 @@ export class Stage {
       env: this.env(extra),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Every line also to a file, for a failed scenario's post-mortem.
+    const logFile = join(tmpdir(), `${this.prefix}-${kind}-${this.processes.length}.log`);
     // The last lines only: a long run logs a lot.
     let lines: string[] = [];
     const watchers: { match: (line: string) => boolean; done: () => void }[] = [];
     const onData = (chunk: Buffer) => {
+      appendFileSync(logFile, chunk);
       for (const line of chunk.toString().split('\n')) {
         if (!line) continue;
         lines.push(line);

@@ -60,6 +60,10 @@ export class CommittingConsumer {
         autocommit: false,
         highWaterMark: 1024,
       });
+      // The library emits 'error' when a rejoin fails for good; unheard, Node.js would end the process.
+      consumer.on('error', (error: Error) => {
+        if (this.consumer === consumer && !this.stopping) void this.restart(error);
+      });
       this.consumer = consumer;
       this.stream = stream;
       this.buffer = [];

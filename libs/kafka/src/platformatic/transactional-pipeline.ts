@@ -203,6 +203,12 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
       maxWaitTime: 100,
       maxBytesPerPartition: 4 * 1024 * 1024,
     });
+    // The library emits 'error' when a rejoin fails for good; unheard, Node.js would end the process.
+    consumer.on('error', (error: Error) => {
+      if (this.consumer !== consumer || this.life.is('stopping', 'stopped')) return;
+      this.log('error', { err: error }, 'Kafka consumer failed; restarting');
+      this.fail(error);
+    });
     this.consumer = consumer;
     this.generation = -1;
     await this.renewStream();
@@ -249,7 +255,6 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
     const consumer = this.consumer;
     if (!consumer) return;
     const old = this.stream;
-    this.buffer = [];
     const stream = await consumer.consume({
       topics: [...this.current],
       mode: 'committed',
@@ -260,6 +265,8 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
       highWaterMark: 1024,
     });
     this.stream = stream;
+    // Only now: until the new stream replaced it, the old one was still filling the buffer.
+    this.buffer = [];
     stream.on('data', (message: Message) => {
       if (this.stream !== stream) return;
       this.buffer.push(message);
@@ -410,6 +417,7 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
       }
       throw error;
     }
+    this.log('debug', { generation: batch.generation, offsets: ranges(messages) }, 'batch committed');
     this.lastCommitAt = Date.now();
     this.failures = 0;
     this.lastError = null;
@@ -480,6 +488,16 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
     await consumer?.close(true).catch(() => undefined);
     if (!keepProducer) await this.discardProducer();
   }
+}
+
+/** First and last offset per partition, for the debug log. */
+function ranges(messages: readonly Message[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of messages) {
+    const key = keyOf(m.topic, m.partition);
+    out[key] = out[key] ? `${out[key].split('-')[0]}-${m.offset}` : `${m.offset}-${m.offset}`;
+  }
+  return out;
 }
 
 /** The last record of each partition in the batch: its offset + 1 is what the transaction commits. */
