@@ -1,4 +1,10 @@
-import { verifyChain, type ChainFault, type ChainHead, type ChainedAuditRow } from '@kyodo/audit';
+import {
+  verifyChain,
+  type ChainFault,
+  type ChainHead,
+  type ChainVerification,
+  type ChainedAuditRow,
+} from '@kyodo/audit';
 import type { AuditCheckRun, AuditCheckRunRepository, AuditRepository } from '@kyodo/persistence';
 import { ApiInputError, DependencyUnavailableError, WorkLimitError } from '../errors';
 import type { ReconciliationReport, ReconciliationService } from '../reconciliation/reconciliation.service';
@@ -105,21 +111,7 @@ export class AuditHealthService {
     } finally {
       await snapshot.close();
     }
-    const verified = new Map(result.ok ? result.heads.map((h) => [h.partition, h]) : []);
-    const anchors = new Map(snapshot.anchors.map((a) => [a.partition, a]));
-    const partitions = [...new Set([...counts.keys(), ...snapshot.heads.map((h) => h.partition)])].sort(
-      (a, b) => a - b,
-    );
-    const summary: VerifySummary = {
-      rows: result.rows,
-      chains: partitions.map((partition) => ({
-        partition,
-        rows: counts.get(partition) ?? 0,
-        head: position(verified.get(partition)),
-        anchor: position(anchors.get(partition)),
-      })),
-      firstBad: result.ok ? null : result.firstBad,
-    };
+    const summary = verifySummary(result, counts, snapshot.heads, snapshot.anchors);
     return this.runs.record({
       kind: 'verify',
       startedAt,
@@ -172,6 +164,30 @@ export class AuditHealthService {
     });
     return { run, report };
   }
+}
+
+/** What a verify run records: rows per chain, the verified heads and anchors, and the first bad row. */
+export function verifySummary(
+  result: ChainVerification,
+  counts: ReadonlyMap<number, number>,
+  recordedHeads: readonly ChainHead[],
+  anchors: readonly ChainHead[],
+): VerifySummary {
+  const verified = new Map(result.ok ? result.heads.map((h) => [h.partition, h]) : []);
+  const anchorOf = new Map(anchors.map((a) => [a.partition, a]));
+  const partitions = [...new Set([...counts.keys(), ...recordedHeads.map((h) => h.partition)])].sort(
+    (a, b) => a - b,
+  );
+  return {
+    rows: result.rows,
+    chains: partitions.map((partition) => ({
+      partition,
+      rows: counts.get(partition) ?? 0,
+      head: position(verified.get(partition)),
+      anchor: position(anchorOf.get(partition)),
+    })),
+    firstBad: result.ok ? null : result.firstBad,
+  };
 }
 
 function position(head: ChainHead | undefined): { offset: string; hash: string } | null {
