@@ -234,6 +234,7 @@ describe('the console API and pages (real PostgreSQL)', () => {
     const chart = await bed.get('/console/assets/chart.umd.min.js');
     expect(chart.status).toBe(200);
     expect(chart.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(chart.headers['cache-control']).toBe('no-cache');
     expect((await bed.get('/console/assets/console.js')).status).toBe(200);
     expect((await bed.get('/console/assets/package.json')).status).toBe(404);
     expect((await bed.get('/console/assets/..%2F..%2Fpackage.json')).status).toBe(404);

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Headers, NotFoundException, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, NotFoundException, Param, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { CONSOLE_ASSETS, ConsoleAssets, isConsoleAsset } from './assets';
 import { pickLang } from './i18n';
@@ -38,11 +38,11 @@ export class ConsoleController {
   }
 
   @Get('assets/:name')
-  @Header('Cache-Control', 'no-cache')
   asset(@Param('name') name: string, @Res() response: RawResponse): void {
     if (!isConsoleAsset(name)) throw new NotFoundException('no such console asset');
     for (const [header, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(header, value);
     response.setHeader('Content-Type', CONSOLE_ASSETS[name]);
+    response.setHeader('Cache-Control', 'no-cache');
     response.send(this.assets.read(name));
   }
 
