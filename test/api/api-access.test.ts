@@ -141,7 +141,21 @@ describe('HTTP API: access, errors, OpenAPI (real PostgreSQL)', () => {
       Object.keys(doc.paths)
         .filter((path) => path.startsWith('/v1/'))
         .sort(),
-    ).toEqual(['/v1/audit', '/v1/disclosures', '/v1/reconciliation', '/v1/registry', '/v1/registry/parties']);
+    ).toEqual([
+      '/v1/audit',
+      '/v1/audit/health',
+      '/v1/audit/minimisation',
+      '/v1/audit/rejections',
+      '/v1/audit/verify',
+      '/v1/disclosures',
+      '/v1/disclosures/search',
+      '/v1/reconciliation',
+      '/v1/reconciliation/runs',
+      '/v1/registry',
+      '/v1/registry/counts',
+      '/v1/registry/parties',
+      '/v1/whoami',
+    ]);
     expect(doc.components.securitySchemes['api-key']).toMatchObject({ type: 'http', scheme: 'bearer' });
     const disclosures = doc.paths['/v1/disclosures'].get;
     expect(disclosures.security).toEqual([{ 'api-key': [] }]);

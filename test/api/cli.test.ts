@@ -93,6 +93,12 @@ describe('kyodo apikey / audit verify / disclosures (real PostgreSQL)', () => {
       out = [];
       expect(await verifyAuditTrail(ctx, { partition: 7 })).toBe(0);
       expect(out).toEqual(['No audit records for partition 7: nothing to verify.']);
+
+      // The full run is recorded for the console's audit health page; the one-partition run is not.
+      const runs = await bed.ds.query<{ kind: string; ok: boolean; rows: number; requested_by: null }[]>(
+        `SELECT kind, ok, (summary->>'rows')::int AS rows, requested_by FROM audit_check_run`,
+      );
+      expect(runs).toEqual([{ kind: 'verify', ok: true, rows: 10001, requested_by: null }]);
     });
 
     it('disclosures prints what GET /v1/disclosures answers, as a table, CSV or JSON', async () => {

@@ -9,6 +9,7 @@ import type { DataSource } from 'typeorm';
 import { AuditController } from './audit/audit.controller';
 import { AuditSearchService } from './audit/audit-search.service';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { ConsoleModule } from './console/console.module';
 import { DisclosuresController } from './disclosures/disclosures.controller';
 import { DisclosuresService } from './disclosures/disclosures.service';
 import { ApiExceptionFilter } from './http/exception.filter';
@@ -24,10 +25,12 @@ import { RegistrySummaryService } from './registry/registry-summary.service';
 
 /**
  * The HTTP API: /v1/disclosures, /v1/audit, /v1/reconciliation (role auditor), /v1/registry (role
- * registry-admin), and /openapi.json. Needs the PlatformModule. Its guard, validation pipe and error
- * filter are global to the app it joins; the guard lets through everything outside /v1/.
+ * registry-admin), /openapi.json, and the compliance console (ConsoleModule). Needs the PlatformModule.
+ * Its guard, validation pipe and error filter are global to the app it joins; the guard lets through
+ * everything outside /v1/.
  */
 @Module({
+  imports: [ConsoleModule],
   controllers: [
     DisclosuresController,
     AuditController,

@@ -277,6 +277,32 @@ export const ApiKeyEntity = new EntitySchema<ApiKeyRow>({
   ],
 });
 
+export interface AuditCheckRunRow {
+  id: string;
+  kind: string;
+  startedAt: Date;
+  finishedAt: Date;
+  ok: boolean;
+  summary: unknown;
+  requestedBy: string | null;
+}
+
+export const AuditCheckRunEntity = new EntitySchema<AuditCheckRunRow>({
+  name: 'AuditCheckRun',
+  tableName: 'audit_check_run',
+  columns: {
+    id: { type: 'text', primary: true },
+    kind: { type: 'text' },
+    startedAt: { name: 'started_at', type: 'timestamptz' },
+    finishedAt: { name: 'finished_at', type: 'timestamptz' },
+    ok: { type: 'boolean' },
+    summary: { type: 'jsonb' },
+    requestedBy: { name: 'requested_by', type: 'text', nullable: true },
+  },
+  checks: [{ name: 'audit_check_run_kind_check', expression: `kind IN ('verify', 'reconcile')` }],
+  indices: [{ name: 'audit_check_run_latest', columns: ['kind', 'finishedAt'] }],
+});
+
 export const ENTITIES = [
   PartyEntity,
   EnrollmentEntity,
@@ -286,4 +312,5 @@ export const ENTITIES = [
   AuditChainHeadEntity,
   AuditChainAnchorEntity,
   ApiKeyEntity,
+  AuditCheckRunEntity,
 ];

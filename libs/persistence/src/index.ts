@@ -6,3 +6,4 @@ export * from './audit-partitions';
 export * from './registry.repository';
 export * from './audit.repository';
 export * from './api-key.repository';
+export * from './audit-check-run.repository';

@@ -31,6 +31,7 @@ import {
 import { AuditRepository } from './audit.repository';
 import { createDataSource, runMigrations } from './data-source';
 import { AuditQueryError, RegistryImportError } from './errors';
+import { MIGRATIONS } from './migrations';
 import { RegistryRepository } from './registry.repository';
 
 const SERVER_URL =
@@ -92,7 +93,12 @@ async function verifyStored(batchSize?: number): Promise<ChainVerification> {
 describe('migrations', () => {
   it('build the schema on an empty database, once', async () => {
     const applied = await runMigrations(ds);
-    expect(applied).toEqual(['Registry1764201600000', 'Audit1764201600001', 'ApiKeys1764201600002']);
+    expect(applied).toEqual([
+      'Registry1764201600000',
+      'Audit1764201600001',
+      'ApiKeys1764201600002',
+      'AuditCheckRuns1764201600100',
+    ]);
     await expect(runMigrations(ds)).resolves.toEqual([]);
     const tables = await ds.query<{ tablename: string }[]>(
       `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
@@ -101,6 +107,7 @@ describe('migrations', () => {
       expect.arrayContaining([
         'api_key',
         'audit_chain_anchor',
+        'audit_check_run',
         'audit_chain_head',
         'audit_record',
         'audit_record_default',
@@ -123,12 +130,12 @@ describe('migrations', () => {
   });
 
   it('undo cleanly and apply again', async () => {
-    for (let i = 0; i < 3; i++) await ds.undoLastMigration({ transaction: 'each' });
+    for (let i = 0; i < MIGRATIONS.length; i++) await ds.undoLastMigration({ transaction: 'each' });
     const left = await one<{ n: string }>(
       `SELECT count(*)::text AS n FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'kyodo_migrations'`,
     );
     expect(left.n).toBe('0');
-    await expect(runMigrations(ds)).resolves.toHaveLength(3);
+    await expect(runMigrations(ds)).resolves.toHaveLength(MIGRATIONS.length);
   });
 
   it('serialise concurrent runs', async () => {

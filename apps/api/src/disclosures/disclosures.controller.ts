@@ -1,5 +1,5 @@
-import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/api-key.guard';
 import { V1Endpoint } from '../http/openapi-common';
 import { disclosuresCsv } from './csv';
@@ -29,6 +29,33 @@ export class DisclosuresController {
   async list(
     @Query() query: DisclosuresQueryDto,
     @Res({ passthrough: true }) response: HeaderTarget,
+  ): Promise<DisclosureReport | string> {
+    return this.answer(query, response);
+  }
+
+  @Post('search')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'What was disclosed about one supply point, asked in the request body',
+    description:
+      'The same answer as GET /v1/disclosures, with the parameters in a JSON body, so the supply point id ' +
+      'never appears in a URL (and so in no proxy or server access log, browser history or Referer header). ' +
+      'The console uses it.',
+  })
+  @ApiBody({ type: DisclosuresQueryDto })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ type: DisclosureReportDto })
+  async search(
+    @Body() query: DisclosuresQueryDto,
+    @Res({ passthrough: true }) response: HeaderTarget,
+  ): Promise<DisclosureReport | string> {
+    response.setHeader('Cache-Control', 'no-store');
+    return this.answer(query, response);
+  }
+
+  private async answer(
+    query: DisclosuresQueryDto,
+    response: HeaderTarget,
   ): Promise<DisclosureReport | string> {
     const report = await this.disclosures.list(query);
     if (query.format !== 'csv') return report;

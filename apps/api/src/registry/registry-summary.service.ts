@@ -44,7 +44,7 @@ export class RegistrySummaryService {
   }
 }
 
-function japanDate(instant: Date): string {
+export function japanDate(instant: Date): string {
   const [sign, hours, minutes] = [DATE_ZONE[0], Number(DATE_ZONE.slice(1, 3)), Number(DATE_ZONE.slice(4, 6))];
   const offsetMs = (sign === '-' ? -1 : 1) * (hours * 60 + minutes) * 60_000;
   return new Date(instant.getTime() + offsetMs).toISOString().slice(0, 10);

@@ -1,6 +1,12 @@
 import { Registry1764201600000 } from './1764201600000-registry';
 import { Audit1764201600001 } from './1764201600001-audit';
 import { ApiKeys1764201600002 } from './1764201600002-api-keys';
+import { AuditCheckRuns1764201600100 } from './1764201600100-audit-check-runs';
 
 /** Every migration, oldest first. */
-export const MIGRATIONS = [Registry1764201600000, Audit1764201600001, ApiKeys1764201600002];
+export const MIGRATIONS = [
+  Registry1764201600000,
+  Audit1764201600001,
+  ApiKeys1764201600002,
+  AuditCheckRuns1764201600100,
+];
