@@ -210,7 +210,21 @@ export class Stage {
   async send(records: readonly ProducedRecord[]): Promise<void> {
     const producer = await this.kafka.createProducer();
     try {
-      for (let i = 0; i < records.length; i += 500) await producer.send(records.slice(i, i + 500));
+      // Chunks of at most 500 records and about 512 KiB: the broker refuses a record batch over the
+      // inbox's 2 MiB, and hostile traffic carries values of up to 1 MiB.
+      let chunk: ProducedRecord[] = [];
+      let bytes = 0;
+      for (const record of records) {
+        const size = typeof record.value === 'string' ? record.value.length : record.value.byteLength;
+        if (chunk.length > 0 && (chunk.length >= 500 || bytes + size > 512 * 1024)) {
+          await producer.send(chunk);
+          chunk = [];
+          bytes = 0;
+        }
+        chunk.push(record);
+        bytes += size;
+      }
+      if (chunk.length > 0) await producer.send(chunk);
     } finally {
       await producer.disconnect();
     }

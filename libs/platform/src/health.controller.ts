@@ -54,11 +54,13 @@ export class HealthController {
       if (problem !== null) this.logger.warn({ component: name, problem }, `readiness: ${name} is down`);
     }
     const allUp = Object.values(components).every((state) => state === 'up');
+    // Processes without registered parts (the API alone) answer exactly as before.
+    const parts = Object.keys(components).length > 0 ? { components } : {};
     if (kafka !== 'up' || postgres !== 'up' || !allUp) {
-      const body: Readiness = { status: 'unavailable', kafka, postgres, components };
+      const body: Readiness = { status: 'unavailable', kafka, postgres, ...parts };
       throw new ServiceUnavailableException(body);
     }
-    return { status: 'ok', kafka, postgres, components };
+    return { status: 'ok', kafka, postgres, ...parts };
   }
 
   @Get('metrics')

@@ -20,6 +20,7 @@ import type {
 } from '../port';
 import { KafkaUnavailableError } from '../port';
 import { CommittingConsumer } from './committing-consumer';
+import { toRounds } from '../chunking';
 import { baseOptions, type PlatformaticClientOptions } from './options';
 import { toConsumed, toProduced } from './records';
 import { PlatformaticTransactionalPipeline } from './transactional-pipeline';
@@ -257,8 +258,9 @@ export class PlatformaticClient implements KafkaPort {
     this.closers.add(disconnect);
     return Promise.resolve({
       send: async (records) => {
-        if (records.length === 0) return;
-        await producer.send({ messages: records.map(toProduced), acks: -1 });
+        for (const round of toRounds(records, toProduced)) {
+          await producer.send({ messages: round.flatMap((t) => t.messages), acks: -1 });
+        }
       },
       disconnect,
     });
