@@ -1,8 +1,8 @@
 /**
- * End to end on a real broker: meter readings through the gateway (validate, route, redact, audit, one
- * transaction per batch) against, in the same run and on the same broker, a plain kafkajs
- * transactional passthrough with the same fan-out (parse, copy to three outboxes, offsets in the
- * transaction). Prints events/s for both, the ratio, and the gateway process's peak RSS.
+ * End to end on a real broker: meter readings through the gateway (validate, route, redact, audit,
+ * duplicate memory, one transaction per batch) on each Kafka adapter, against, in the same run and on
+ * the same broker, a plain kafkajs transactional passthrough with the same fan-out (parse, copy to three
+ * outboxes, offsets in the transaction). Prints events/s for each, the ratios, and peak RSS.
  *
  *   npx kyodo infra up && npm run build && node dist/bench/pipeline.bench.js     (BENCH_EVENTS=50000)
  */
@@ -139,12 +139,14 @@ async function passthrough(
   return rate;
 }
 
-async function main(): Promise<void> {
+/** The gateway on one Kafka adapter, on its own topics and database: input events/s and peak RSS. */
+async function gatewayRun(client: 'kafkajs' | 'platformatic'): Promise<{ rate: number; peakRss: number }> {
   const base = loadConfig();
   const prefix = `bench${randomBytes(3).toString('hex')}`;
   const databaseUrl = withDatabase(base.databaseUrl, `kyodo_bench_${prefix}`);
   const config = {
     ...base,
+    kafkaClient: client,
     topicPrefix: prefix,
     databaseUrl,
     partitionsPerTopic: PARTITIONS,
@@ -168,11 +170,31 @@ async function main(): Promise<void> {
     registry.parties.map((p) => p.id),
     PARTITIONS,
   );
-  const baselineIn = `${prefix}.baseline.in`;
-  const baselineOut = [1, 2, 3].map((n) => `${prefix}.baseline.out${n}`);
-  await kafka.ensureTopics([baselineIn, ...baselineOut].map((name) => ({ name, partitions: PARTITIONS })));
-  // Fresh topics can take a moment to be known to every listener: wait until each answers.
-  for (const topic of [baselineIn, ...baselineOut, topics.inbox('TD03')]) {
+  await waitForTopics(kafka, [topics.inbox('TD03')]);
+  await fill(kafka, topics.inbox('TD03'));
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  const started = Date.now();
+  const app = await startApp('bench', [GatewayModule], { config, logger: createLogger('warn'), port: 0 });
+  const gateway = app.get(GatewayService);
+  while (gateway.totals.inputs < N) await new Promise((r) => setTimeout(r, 20));
+  const rate = N / ((Date.now() - started) / 1000);
+  clearInterval(sampler);
+  await app.close();
+  await kafka.deleteTopics([
+    topics.audit,
+    topics.dlq,
+    topics.accepted,
+    ...registry.parties.flatMap((p) => [topics.inbox(p.id), topics.outbox(p.id)]),
+  ]);
+  await kafka.close();
+  await dropDatabase(databaseUrl);
+  return { rate, peakRss };
+}
+
+/** Fresh topics can take a moment to be known to every listener: wait until each answers. */
+async function waitForTopics(kafka: KafkaJsClient, names: string[]): Promise<void> {
+  for (const topic of names) {
     for (let attempt = 0; ; attempt += 1) {
       try {
         if ((await kafka.topicOffsets(topic)).length === PARTITIONS) break;
@@ -182,41 +204,35 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  console.log(`Filling ${N.toLocaleString('en')} meter readings (2.8 KB, fan-out 3) into two inboxes...`);
-  const t = Date.now();
+}
+
+async function main(): Promise<void> {
+  const base = loadConfig();
+  const prefix = `bench${randomBytes(3).toString('hex')}`;
+  const kafka = new KafkaJsClient({
+    brokers: base.kafkaBrokers,
+    clientId: 'bench',
+    defaultPartitions: PARTITIONS,
+  });
+  const baselineIn = `${prefix}.baseline.in`;
+  const baselineOut = [1, 2, 3].map((n) => `${prefix}.baseline.out${n}`);
+  await kafka.ensureTopics([baselineIn, ...baselineOut].map((name) => ({ name, partitions: PARTITIONS })));
+  await waitForTopics(kafka, [baselineIn, ...baselineOut]);
+  console.log(`${N.toLocaleString('en')} meter readings (2.8 KB, fan-out 3) per row, same broker, same run`);
   await fill(kafka, baselineIn);
-  await fill(kafka, topics.inbox('TD03'));
-  console.log(`  filled in ${((Date.now() - t) / 1000).toFixed(1)} s`);
-
-  const baseline = await passthrough(config.kafkaBrokers as string[], baselineIn, baselineOut, prefix);
+  const baseline = await passthrough(base.kafkaBrokers as string[], baselineIn, baselineOut, prefix);
   console.log(
-    `plain kafkajs transactional passthrough  ${Math.round(baseline).toLocaleString('en').padStart(8)} events/s`,
+    `plain kafkajs transactional passthrough   ${Math.round(baseline).toLocaleString('en').padStart(8)} events/s`,
   );
-
-  let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-  const started = Date.now();
-  const app = await startApp('bench', [GatewayModule], { config, logger: createLogger('warn'), port: 0 });
-  const gateway = app.get(GatewayService);
-  while (gateway.totals.inputs < N) await new Promise((r) => setTimeout(r, 20));
-  const rate = N / ((Date.now() - started) / 1000);
-  clearInterval(sampler);
-  console.log(
-    `kyodo gateway (validate+route+audit)      ${Math.round(rate).toLocaleString('en').padStart(8)} events/s  (incl. start-up)`,
-  );
-  console.log(
-    `gateway / passthrough: ${(rate / baseline).toFixed(2)}   peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MiB`,
-  );
-  await app.close();
-  await kafka.deleteTopics([
-    baselineIn,
-    ...baselineOut,
-    topics.audit,
-    topics.dlq,
-    ...registry.parties.flatMap((p) => [topics.inbox(p.id), topics.outbox(p.id)]),
-  ]);
+  await kafka.deleteTopics([baselineIn, ...baselineOut]);
   await kafka.close();
-  await dropDatabase(databaseUrl);
+  for (const client of ['kafkajs', 'platformatic'] as const) {
+    const { rate, peakRss } = await gatewayRun(client);
+    console.log(
+      `kyodo gateway on ${client.padEnd(13)}           ${Math.round(rate).toLocaleString('en').padStart(8)} events/s  ` +
+        `(incl. start-up; ${(rate / baseline).toFixed(2)}× the passthrough; peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MiB)`,
+    );
+  }
 }
 
 main().catch((error: Error) => {

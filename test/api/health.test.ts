@@ -2,7 +2,7 @@ import { Controller, Get, Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { KafkaPort } from '@kyodo/kafka';
 import { KyodoMetrics, type Logger } from '@kyodo/observability';
-import { HealthController } from '@kyodo/platform';
+import { HealthController, ReadinessProbes } from '@kyodo/platform';
 import { TimeLimitError, WorkLimitError } from '../../apps/api/src/errors';
 import { startApiTestBed, type ApiTestBed } from './api-harness';
 
@@ -62,7 +62,7 @@ describe('HealthController', () => {
     const kafka = { ping: () => Promise.resolve({ brokers: 1, controllerId: 1 }) } as unknown as KafkaPort;
     const failure = new Error('password authentication failed for user "kyodo" at db.internal:5432');
     const dataSource = { query: () => Promise.reject(failure) } as unknown as DataSource;
-    const health = new HealthController(kafka, dataSource, new KyodoMetrics(), logger);
+    const health = new HealthController(kafka, dataSource, new KyodoMetrics(), logger, new ReadinessProbes());
 
     const answer = await health.ready().then(
       () => undefined,
@@ -73,6 +73,34 @@ describe('HealthController', () => {
     expect(warnings).toEqual([
       { details: { err: failure, dependency: 'postgres' }, message: 'readiness: postgres is down' },
     ]);
+  });
+
+  it('is unavailable while a registered part of the process is down, saying only which', async () => {
+    const logger = { child: () => logger, warn: () => undefined } as unknown as Logger;
+    const kafka = { ping: () => Promise.resolve({ brokers: 1, controllerId: 1 }) } as unknown as KafkaPort;
+    const dataSource = { query: () => Promise.resolve([]) } as unknown as DataSource;
+    const probes = new ReadinessProbes();
+    let problem: string | null = 'pipeline recovering after 3 failures: broker said no';
+    probes.register({ name: 'gateway', check: () => problem });
+    const health = new HealthController(kafka, dataSource, new KyodoMetrics(), logger, probes);
+    const answer = await health.ready().then(
+      () => undefined,
+      (error: { getResponse(): unknown; getStatus(): number }) => error,
+    );
+    expect(answer?.getStatus()).toBe(503);
+    expect(answer?.getResponse()).toEqual({
+      status: 'unavailable',
+      kafka: 'up',
+      postgres: 'up',
+      components: { gateway: 'down' },
+    });
+    problem = null;
+    await expect(health.ready()).resolves.toEqual({
+      status: 'ok',
+      kafka: 'up',
+      postgres: 'up',
+      components: { gateway: 'up' },
+    });
   });
 });
 

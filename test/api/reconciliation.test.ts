@@ -1,6 +1,6 @@
 import type { AuditRecord } from '@kyodo/audit';
 import { topicsFor } from '@kyodo/contracts';
-import type { KafkaJsClient, KafkaPort, ProducedRecord } from '@kyodo/kafka';
+import type { KafkaPort, ProducedRecord } from '@kyodo/kafka';
 import { TimeLimitError, WorkLimitError } from '../../apps/api/src/errors';
 import { readOutboxes } from '../../apps/api/src/reconciliation/outbox-reader';
 import { ReconciliationRepository } from '../../apps/api/src/reconciliation/reconciliation.repository';
@@ -16,7 +16,7 @@ const id = (prefix: string, n: number) => `${prefix}0000000-0000-5000-8000-${Str
 // transactions, so every outbox partition ends with a commit marker a read_committed reader never sees.
 describe('reconciliation (real PostgreSQL and Kafka)', () => {
   let bed: ApiTestBed;
-  let kafka: KafkaJsClient;
+  let kafka: KafkaPort;
   let auditor: string;
   let t0: number;
   const topics = () => topicsFor(bed.config.topicPrefix);

@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import { outboundEventId } from '@kyodo/audit';
 import type { EventKind, InboundEvent, JsonObject, Party, PartyRole, RegistryData } from '@kyodo/contracts';
 import { CONTRACT_TABLE, IDENTITY_FIELDS, toRecordValue } from '@kyodo/contracts/testing';
-import type { KafkaJsClient, ProducedRecord } from '@kyodo/kafka';
+import type { KafkaPort, ProducedRecord } from '@kyodo/kafka';
 import { createDataSource } from '@kyodo/persistence';
 import { waitFor } from '../support/harness';
 
@@ -188,7 +188,7 @@ export function leafPaths(data: unknown, opaque: readonly string[] = ['negawatt'
 
 /** Sends events to their senders' inboxes (key = subject), plus any raw records, in one producer session. */
 export async function send(
-  kafka: KafkaJsClient,
+  kafka: KafkaPort,
   inbox: (party: string) => string,
   events: readonly Sent[],
   raw: readonly ProducedRecord[] = [],

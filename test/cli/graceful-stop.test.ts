@@ -69,7 +69,8 @@ describe('kyodo run: graceful stop (separate process, real broker and database)'
         timeoutMs: 60_000,
       });
 
-      const N = 2000;
+      // Enough that the stop lands mid-backlog on the faster client too (checked below).
+      const N = 12_000;
       const readings = Array.from({ length: N }, (_, i) =>
         factory.meterReading({
           seed: i + 1,
@@ -99,6 +100,7 @@ describe('kyodo run: graceful stop (separate process, real broker and database)'
         .map((p) => Math.max(0, Number(p.offset)))
         .reduce((a, b) => a + b, 0);
       expect(committed).toBeGreaterThan(0);
+      expect(committed).toBeLessThan(N);
       await waitFor(() => outbox.records.length >= committed, {
         what: `${committed} deliveries of the first run`,
       });
@@ -106,6 +108,10 @@ describe('kyodo run: graceful stop (separate process, real broker and database)'
 
       const second = run(env);
       try {
+        await waitFor(() => second.output.join('').includes('gateway consuming'), {
+          what: 'the second gateway to start',
+          timeoutMs: 60_000,
+        });
         await waitFor(() => outbox.records.length >= N, { what: `${N} deliveries`, timeoutMs: 90_000 });
       } finally {
         second.child.kill('SIGTERM');

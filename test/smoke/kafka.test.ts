@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { CloudEvent } from 'cloudevents';
 import type { ProducedRecord } from '@kyodo/kafka';
 import { collect, testKafka, uniqueId, waitFor } from '../support/harness';
@@ -52,8 +53,9 @@ describe('Kafka smoke test (real broker)', () => {
             value: JSON.stringify(event.cloneWith({ source: 'urn:kyodo:gateway' })),
           };
         });
-        // The first attempt also writes a record the broker refuses (too large): the whole transaction aborts.
-        if (attempts === 1) out.push({ topic: output, key: 'x', value: Buffer.alloc(2 * 1024 * 1024) });
+        // The first attempt also writes a record the broker refuses (too large, and incompressible, since
+        // the pipeline compresses): the whole transaction aborts.
+        if (attempts === 1) out.push({ topic: output, key: 'x', value: randomBytes(2 * 1024 * 1024) });
         return out;
       },
     });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type KyodoConfig } from '@kyodo/config';
 import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
-import { KafkaJsClient, type ConsumedRecord } from '@kyodo/kafka';
+import { createKafkaClient, type ConsumedRecord, type KafkaPort } from '@kyodo/kafka';
 
 /** A short random suffix: unique topic prefixes, consumer groups and database names per test file. */
 export function uniqueId(): string {
@@ -40,8 +40,14 @@ export function testConfig(overrides: Partial<KyodoConfig> & { databaseUrl: stri
   };
 }
 
-export function testKafka(clientId = `test-${uniqueId()}`): KafkaJsClient {
-  return new KafkaJsClient({ brokers: testBrokers(), clientId, defaultPartitions: 2 });
+/** A Kafka client on the adapter the suite runs with (KYODO_KAFKA_CLIENT, default platformatic). */
+export function testKafka(clientId = `test-${uniqueId()}`): KafkaPort {
+  return createKafkaClient({
+    client: loadConfig().kafkaClient,
+    brokers: testBrokers(),
+    clientId,
+    defaultPartitions: 2,
+  });
 }
 
 /** Polls `condition` until it holds; never sleeps a fixed time. */
@@ -72,7 +78,7 @@ export type CollectedRecord = ConsumedRecord;
  * `records` grows as records arrive; call `stop()` in afterAll.
  */
 export async function collect(
-  kafka: KafkaJsClient,
+  kafka: KafkaPort,
   topics: readonly string[],
 ): Promise<{ records: CollectedRecord[]; stop: () => Promise<void> }> {
   const records: CollectedRecord[] = [];
@@ -87,4 +93,43 @@ export async function collect(
     },
   });
   return { records, stop: () => consumer.stop() };
+}
+
+/**
+ * The barrier of an exactly-once check: waits until `groupId` has committed everything now in `topics`
+ * (its committed offsets reach the high watermarks taken when called).
+ */
+export async function drained(
+  kafka: KafkaPort,
+  groupId: string,
+  topics: readonly string[],
+  timeoutMs = 90_000,
+): Promise<void> {
+  const targets = await Promise.all(
+    topics.map(async (topic) => ({ topic, offsets: await kafka.topicOffsets(topic) })),
+  );
+  await waitFor(
+    async () => {
+      for (const { topic, offsets } of targets) {
+        const committed = new Map(
+          (await kafka.committedOffsets(groupId, topic)).map((c) => [c.partition, BigInt(c.offset)]),
+        );
+        for (const o of offsets) {
+          if (BigInt(o.high) > BigInt(o.low) && (committed.get(o.partition) ?? -1n) < BigInt(o.high))
+            return false;
+        }
+      }
+      return true;
+    },
+    { timeoutMs, intervalMs: 200, what: `${groupId} to commit everything in ${topics.length} topic(s)` },
+  );
+}
+
+/** Everything a read_committed reader sees in `topic`, up to the high watermark as it is when called. */
+export async function readTopic(kafka: KafkaPort, topic: string): Promise<ConsumedRecord[]> {
+  const offsets = await kafka.topicOffsets(topic);
+  return kafka.readPartitions(
+    topic,
+    offsets.map((o) => ({ partition: o.partition, from: o.low })),
+  );
 }

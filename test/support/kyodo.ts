@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { RegistrySnapshot, topicsFor, type RegistryData, type Topics } from '@kyodo/contracts';
 import type { KyodoConfig } from '@kyodo/config';
-import type { KafkaJsClient } from '@kyodo/kafka';
+import type { KafkaPort } from '@kyodo/kafka';
 import { createLogger } from '@kyodo/observability';
 import { RegistryRepository, createDataSource, runMigrations } from '@kyodo/persistence';
 import { provisionTopics, startApp } from '@kyodo/platform';
@@ -11,7 +11,7 @@ import { GatewayModule } from '../../apps/gateway/src/gateway.module';
 /** Upserts a registry into the test database and creates its parties' topics, as `registry import` does. */
 export async function importRegistry(
   config: KyodoConfig,
-  kafka: KafkaJsClient,
+  kafka: KafkaPort,
   data: RegistryData,
 ): Promise<void> {
   const ds = createDataSource(config.databaseUrl);

@@ -6,7 +6,16 @@ import type { KyodoConfig } from '@kyodo/config';
 import type { CommittableBatch, KafkaPort, RunningConsumer } from '@kyodo/kafka';
 import type { KyodoMetrics, Logger } from '@kyodo/observability';
 import { AuditRepository, ensureAuditPartitions } from '@kyodo/persistence';
-import { CONFIG, DATA_SOURCE, KAFKA, LOGGER, METRICS, gatewayTopicSpecs } from '@kyodo/platform';
+import {
+  CONFIG,
+  DATA_SOURCE,
+  KAFKA,
+  LOGGER,
+  METRICS,
+  READINESS,
+  gatewayTopicSpecs,
+  type ReadinessProbes,
+} from '@kyodo/platform';
 
 /**
  * Moves committed audit records from `kyodo.audit` into PostgreSQL, one hash chain per audit-topic
@@ -26,6 +35,7 @@ export class AuditWriterService implements OnApplicationBootstrap, OnApplication
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(METRICS) private readonly metrics: KyodoMetrics,
+    @Inject(READINESS) private readonly readiness: ReadinessProbes,
   ) {
     this.repository = new AuditRepository(dataSource);
   }
@@ -46,6 +56,14 @@ export class AuditWriterService implements OnApplicationBootstrap, OnApplication
       fromBeginning: true,
       readCommitted: true,
       handle: (batch) => this.write(batch),
+    });
+    this.readiness.register({
+      name: 'audit-writer',
+      check: () => {
+        const status = this.consumer?.status();
+        if (!status || status.state === 'running') return null;
+        return `audit consumer ${status.state} after ${status.consecutiveFailures} failure(s): ${status.lastError ?? 'unknown'}`;
+      },
     });
     this.logger.info({ topic: topics.audit }, 'audit writer consuming');
   }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { verifyChain, type ChainedAuditRow, type ChainFault, type ChainHead } from '@kyodo/audit';
-import { KafkaJsClient } from '@kyodo/kafka';
+import { createKafkaClient } from '@kyodo/kafka';
 import { AuditCheckRunRepository, AuditRepository } from '@kyodo/persistence';
 import { verifySummary } from '../../api/src/audit-health/audit-health.service';
 import { ApiInputError, DependencyUnavailableError, WorkLimitError } from '../../api/src/errors';
@@ -183,7 +183,8 @@ export interface ReconcileOptions {
 export async function reconcileAuditTrail(ctx: CliContext, opts: ReconcileOptions): Promise<number> {
   const ds = await openDatabase(ctx.config.databaseUrl, ctx);
   if (!ds) return 1;
-  const kafka = new KafkaJsClient({
+  const kafka = createKafkaClient({
+    client: ctx.config.kafkaClient,
     brokers: ctx.config.kafkaBrokers,
     clientId: `${ctx.config.kafkaClientId}-cli`,
   });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { topicsFor } from '@kyodo/contracts';
-import { KafkaJsClient } from '@kyodo/kafka';
+import { createKafkaClient } from '@kyodo/kafka';
 import {
   createDataSource,
   RegistryRepository,
@@ -103,7 +103,8 @@ export async function importRegistryFile(
 
   const topics = topicsFor(ctx.config.topicPrefix);
   const partyIds = parsed.data.parties.map((party) => party.id);
-  const kafka = new KafkaJsClient({
+  const kafka = createKafkaClient({
+    client: ctx.config.kafkaClient,
     brokers: ctx.config.kafkaBrokers,
     clientId: `${ctx.config.kafkaClientId}-cli`,
   });

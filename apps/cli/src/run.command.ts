@@ -30,7 +30,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
           'running with the published development HMAC key (KYODO_ALLOW_DEVELOPMENT_KEY=1): for local trials only',
         );
       }
-      const app = await startApp('kyodo', [GatewayModule, AuditModule, ApiModule], {
+      const app = startApp('kyodo', [GatewayModule, AuditModule, ApiModule], {
         config: ctx.config,
         logger,
       });

@@ -1,28 +1,55 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { topicsFor, type RegistrySnapshot } from '@kyodo/contracts';
 import type { KyodoConfig } from '@kyodo/config';
-import type { KafkaPort, RecordBatch, TransactionalPipeline } from '@kyodo/kafka';
+import type {
+  KafkaPort,
+  PipelineBatch,
+  PipelineStatus,
+  ProducedRecord,
+  TransactionalPipeline,
+} from '@kyodo/kafka';
 import type { KyodoMetrics, Logger } from '@kyodo/observability';
-import { CLOCK, CONFIG, KAFKA, LOGGER, METRICS } from '@kyodo/platform';
+import {
+  CLOCK,
+  CONFIG,
+  DATA_SOURCE,
+  KAFKA,
+  LOGGER,
+  METRICS,
+  READINESS,
+  type ReadinessProbes,
+} from '@kyodo/platform';
 import type { CompiledPolicy } from '@kyodo/policy';
 import { Router, emptyStats, type OutputRecord, type RouteStats } from '@kyodo/routing';
+import { AcceptedIdsStore } from './accepted-ids.store';
+import { InstanceLease } from './instance-lease';
 import { POLICY } from './policy.provider';
 import { RegistryWatcher } from './registry-watcher.service';
 
+const PIPELINE_STATES = ['idle', 'starting', 'running', 'recovering', 'stopping', 'stopped'] as const;
+/** Consecutive failures after which the pipeline counts as crash-looping for readiness. */
+const CRASH_LOOP_FAILURES = 3;
+
 /**
  * The gateway's pipeline: consumes every party's inbox, routes each batch through the pure Router and
- * publishes outbound events, audit records and dead letters with the batch's offsets in one transaction.
+ * publishes outbound events, audit records, dead letters and the batch's accepted ids with the batch's
+ * offsets in one transaction.
  */
 @Injectable()
 export class GatewayService implements OnApplicationBootstrap, OnApplicationShutdown {
   private pipeline: TransactionalPipeline | undefined;
+  private lease: InstanceLease | undefined;
   /** The tallies of the batch in flight (batches are processed one at a time). */
   private uncommitted: RouteStats | undefined;
   private resubscribeTimer: NodeJS.Timeout | undefined;
+  private metricsTimer: NodeJS.Timeout | undefined;
+  private lagTimer: NodeJS.Timeout | undefined;
   private resubscribing: Promise<void> | undefined;
   private stopping = false;
   private readonly router: Router;
   private readonly topics;
+  private readonly accepted: AcceptedIdsStore;
   /** Running totals since start: inputs = accepted + rejected. */
   readonly totals = emptyStats();
 
@@ -33,26 +60,60 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     @Inject(METRICS) private readonly metrics: KyodoMetrics,
     @Inject(POLICY) private readonly policy: CompiledPolicy,
     @Inject(CLOCK) clock: () => Date,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(READINESS) private readonly readiness: ReadinessProbes,
     private readonly registry: RegistryWatcher,
   ) {
     this.topics = topicsFor(config.topicPrefix);
-    this.router = new Router({ policy, topics: this.topics, hmacKey: config.auditHmacKey, clock });
+    this.accepted = new AcceptedIdsStore(kafka, this.topics, logger, config.duplicateWindowMs, clock);
+    this.router = new Router({
+      policy,
+      topics: this.topics,
+      hmacKey: config.auditHmacKey,
+      clock,
+      acceptedIds: this.accepted.ids,
+    });
+  }
+
+  /** Where the pipeline is, for readiness, metrics and `kyodo status`. */
+  status(): (PipelineStatus & { instanceId: string | undefined }) | undefined {
+    const status = this.pipeline?.status();
+    return status && { ...status, instanceId: this.lease?.id };
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.lease = await InstanceLease.acquire(this.dataSource, this.logger, {
+      topicPrefix: this.config.topicPrefix,
+      instanceId: this.config.instanceId,
+      singleInstance: !this.kafka.fencesByGeneration,
+    });
     const snapshot = await this.registry.start();
     this.pipeline = this.kafka.createTransactionalPipeline({
       groupId: `${this.config.topicPrefix}.gateway`,
-      transactionalId: `${this.config.topicPrefix}.gateway.${this.config.instanceId}`,
+      transactionalId: `${this.config.topicPrefix}.gateway.${this.lease.id}`,
       topics: this.inboxes(snapshot),
+      compression: this.config.compression,
       process: (batch) => this.process(batch),
       onCommitted: (_batch, _produced, seconds) => {
+        this.accepted.commit();
         this.metrics.batchSeconds.observe(seconds);
         // Counted once committed: a batch that failed and is retried is not counted twice.
         if (this.uncommitted) this.count(this.uncommitted);
         this.uncommitted = undefined;
       },
+      onAborted: (batch, error, outcome) => {
+        this.accepted.discard();
+        this.uncommitted = undefined;
+        this.metrics.fencedBatches.inc({ kind: outcome });
+        this.logger.warn(
+          { records: batch.records.length, err: error, outcome },
+          outcome === 'fenced'
+            ? 'batch not committed: the group moved on, its new owner processes it'
+            : 'batch not committed; it will be processed again',
+        );
+      },
     });
+    this.readiness.register({ name: 'gateway', check: () => this.problem() });
     await this.pipeline.start();
     // A party imported while the consumer joined is picked up here; later ones by the listener.
     this.registry.onChange(() => this.ensureSubscribed());
@@ -60,10 +121,67 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     // Also on a timer: a re-subscription that failed (a broker blip) is retried until it holds.
     this.resubscribeTimer = setInterval(() => void this.ensureSubscribed(), this.config.registryRefreshMs);
     this.resubscribeTimer.unref();
+    this.metricsTimer = setInterval(() => this.updateMetrics(), 2000);
+    this.metricsTimer.unref();
+    this.lagTimer = setInterval(() => void this.updateLag(), 15_000);
+    this.lagTimer.unref();
     this.logger.info(
-      { inboxes: this.pipeline.topics.length, policyVersion: this.policy.version },
+      {
+        inboxes: this.pipeline.topics.length,
+        policyVersion: this.policy.version,
+        instanceId: this.lease.id,
+        kafkaClient: this.kafka.kind,
+      },
       'gateway consuming',
     );
+  }
+
+  /** Why the gateway is not ready, or null: stopped, recovering, or failing batch after batch. */
+  private problem(): string | null {
+    const status = this.pipeline?.status();
+    if (!status) return 'not started';
+    if (status.state === 'recovering' || status.state === 'stopped' || status.state === 'stopping') {
+      return `pipeline ${status.state}${status.lastError ? `: ${status.lastError}` : ''}`;
+    }
+    if (status.consecutiveFailures >= CRASH_LOOP_FAILURES) {
+      return `pipeline failed ${status.consecutiveFailures} times in a row: ${status.lastError ?? 'unknown'}`;
+    }
+    return null;
+  }
+
+  private updateMetrics(): void {
+    const status = this.pipeline?.status();
+    if (!status) return;
+    for (const state of PIPELINE_STATES)
+      this.metrics.pipelineState.set({ state }, state === status.state ? 1 : 0);
+    this.metrics.pipelineFailures.set(status.consecutiveFailures);
+    this.metrics.lastCommitAge.set(
+      status.lastCommitAt === null ? -1 : (Date.now() - status.lastCommitAt) / 1000,
+    );
+    this.metrics.acceptedIdsRemembered.set(this.accepted.ids.size);
+  }
+
+  /** Lag per inbox: the records not yet committed by the gateway's group. Failures are logged, not fatal. */
+  private async updateLag(): Promise<void> {
+    const group = `${this.config.topicPrefix}.gateway`;
+    for (const inbox of this.pipeline?.topics ?? []) {
+      if (this.stopping) return;
+      try {
+        const [high, committed] = await Promise.all([
+          this.kafka.topicOffsets(inbox),
+          this.kafka.committedOffsets(group, inbox),
+        ]);
+        const done = new Map(committed.map((c) => [c.partition, BigInt(c.offset)]));
+        let lag = 0n;
+        for (const p of high) {
+          const at = done.get(p.partition) ?? -1n;
+          lag += BigInt(p.high) - (at >= 0n ? at : BigInt(p.low));
+        }
+        this.metrics.inboxLag.set({ inbox }, Number(lag));
+      } catch (error) {
+        this.logger.debug({ err: error, inbox }, 'lag not measured');
+      }
+    }
   }
 
   /** Makes the consumed inboxes those of the current registry; failures are logged and retried. */
@@ -85,18 +203,16 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** Handles one batch: delegates to the router, counts, hands the outputs back to be committed. */
-  private process(batch: RecordBatch): OutputRecord[] {
-    const out: OutputRecord[] = [];
-    const stats = this.router.routeBatch(batch.records, this.registry.current(), out);
+  private async process(batch: PipelineBatch): Promise<ProducedRecord[]> {
+    const pipeline = this.pipeline;
+    if (pipeline) await this.accepted.prepare(batch.generation, pipeline);
+    const out: ProducedRecord[] = [];
+    const stats = this.router.routeBatch(batch.records, this.registry.current(), out as OutputRecord[]);
+    for (const state of this.accepted.stateRecords()) out.push(state);
     this.uncommitted = stats;
     if (stats.rejected > 0) {
       this.logger.warn(
-        {
-          topic: batch.topic,
-          partition: batch.partition,
-          rejected: stats.rejected,
-          reasons: stats.rejections,
-        },
+        { records: batch.records.length, rejected: stats.rejected, reasons: stats.rejections },
         'records rejected to the dead-letter topic',
       );
     }
@@ -126,9 +242,11 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationShutdown(signal?: string): Promise<void> {
     this.logger.info({ signal, ...this.totals }, 'gateway stopping');
     this.stopping = true;
-    if (this.resubscribeTimer) clearInterval(this.resubscribeTimer);
+    for (const timer of [this.resubscribeTimer, this.metricsTimer, this.lagTimer])
+      if (timer) clearInterval(timer);
     await this.resubscribing;
     await this.pipeline?.stop();
+    await this.lease?.release();
   }
 }
 

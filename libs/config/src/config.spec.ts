@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   ConfigError,
@@ -30,6 +29,8 @@ describe('loadConfig', () => {
       kafkaBrokers: ['127.0.0.1:9092'],
       kafkaBrokersFromEnv: false,
       kafkaClientId: 'kyodo',
+      kafkaClient: 'platformatic',
+      compression: 'lz4',
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/kyodo',
       topicPrefix: 'kyodo',
       httpPort: 8080,
@@ -42,7 +43,8 @@ describe('loadConfig', () => {
       stateDir: join('/xdg', 'kyodo', 'state'),
       registryRefreshMs: 2000,
       partitionsPerTopic: 3,
-      instanceId: hostname(),
+      instanceId: undefined,
+      duplicateWindowMs: 7 * 24 * 3600_000,
       policyFile: undefined,
     });
   });
@@ -62,12 +64,17 @@ describe('loadConfig', () => {
       KYODO_REGISTRY_REFRESH_MS: '100',
       KYODO_PARTITIONS: '12',
       KYODO_INSTANCE_ID: 'kyodo-1',
+      KYODO_KAFKA_CLIENT: 'kafkajs',
+      KYODO_COMPRESSION: 'zstd',
+      KYODO_DUPLICATE_WINDOW_HOURS: '48',
       KYODO_POLICY_FILE: '/etc/kyodo/policy.yaml',
     });
     expect(config).toEqual<KyodoConfig>({
       kafkaBrokers: ['k1:9092', 'k2:19092'],
       kafkaBrokersFromEnv: true,
       kafkaClientId: 'client',
+      kafkaClient: 'kafkajs',
+      compression: 'zstd',
       databaseUrl: 'postgresql://app:secret@db:5433/kyodo_prod',
       topicPrefix: 'acme.kyodo-1',
       httpPort: 0,
@@ -81,6 +88,7 @@ describe('loadConfig', () => {
       registryRefreshMs: 100,
       partitionsPerTopic: 12,
       instanceId: 'kyodo-1',
+      duplicateWindowMs: 48 * 3600_000,
       policyFile: '/etc/kyodo/policy.yaml',
     });
   });
@@ -224,5 +232,16 @@ describe('requireProductionSecrets', () => {
     const config = loadConfig({ ...BASE, KYODO_ALLOW_DEVELOPMENT_KEY: '1' });
     expect(config.auditHmacKey).toBe(DEVELOPMENT_HMAC_KEY);
     expect(() => requireProductionSecrets(config)).not.toThrow();
+  });
+
+  it('refuses an unknown Kafka client and an instance id that cannot name a transactional id', () => {
+    expect(configError({ KYODO_KAFKA_CLIENT: 'rdkafka' }).message).toMatch(
+      /platformatic or kafkajs.*rdkafka/,
+    );
+    expect(configError({ KYODO_INSTANCE_ID: 'a b' }).message).toMatch(/KYODO_INSTANCE_ID.*"a b"/);
+    expect(configError({ KYODO_DUPLICATE_WINDOW_HOURS: '0' }).message).toMatch(
+      /KYODO_DUPLICATE_WINDOW_HOURS/,
+    );
+    expect(configError({ KYODO_COMPRESSION: 'brotli' }).message).toMatch(/KYODO_COMPRESSION.*lz4.*"brotli"/);
   });
 });

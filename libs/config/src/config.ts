@@ -1,4 +1,4 @@
-import { homedir, hostname } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 /** Everything Kyodo reads from its environment, parsed once at boot. Nothing else reads process.env. */
@@ -8,6 +8,10 @@ export interface KyodoConfig {
   /** Whether KAFKA_BROKERS was set: then `infra up` and the tests start no broker of their own. */
   readonly kafkaBrokersFromEnv: boolean;
   readonly kafkaClientId: string;
+  /** KYODO_KAFKA_CLIENT: the Kafka adapter, `platformatic` (default; fences by generation) or `kafkajs`. */
+  readonly kafkaClient: 'platformatic' | 'kafkajs';
+  /** KYODO_COMPRESSION: of what the gateway writes (the platformatic client; kafkajs writes uncompressed). */
+  readonly compression: 'none' | 'gzip' | 'lz4' | 'zstd' | 'snappy';
   readonly databaseUrl: string;
   readonly topicPrefix: string;
   readonly httpPort: number;
@@ -32,8 +36,14 @@ export interface KyodoConfig {
   /** How often the gateway re-reads the registry, in milliseconds. */
   readonly registryRefreshMs: number;
   readonly partitionsPerTopic: number;
-  /** Names this instance's transactional producer; a restarted instance with the same id fences its predecessor. */
-  readonly instanceId: string;
+  /**
+   * KYODO_INSTANCE_ID: names this instance's transactional producer, so a restarted instance fences its
+   * predecessor's open transaction. Unset: the gateway takes the lowest free slot (`0`, `1`, …) by a
+   * lease in PostgreSQL. Either way two running instances never share one.
+   */
+  readonly instanceId: string | undefined;
+  /** How long an accepted (source, id) is remembered to refuse a re-sent event, in milliseconds. */
+  readonly duplicateWindowMs: number;
   /** A policy file to use instead of the embedded default. */
   readonly policyFile: string | undefined;
 }
@@ -90,6 +100,37 @@ function auditHmacKey(env: NodeJS.ProcessEnv): string {
   return key;
 }
 
+function kafkaClient(env: NodeJS.ProcessEnv): KyodoConfig['kafkaClient'] {
+  const raw = env.KYODO_KAFKA_CLIENT || 'platformatic';
+  if (raw !== 'platformatic' && raw !== 'kafkajs') {
+    throw new ConfigError(`KYODO_KAFKA_CLIENT must be platformatic or kafkajs, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+const COMPRESSIONS = ['none', 'gzip', 'lz4', 'zstd', 'snappy'] as const;
+
+function compression(env: NodeJS.ProcessEnv): KyodoConfig['compression'] {
+  const raw = env.KYODO_COMPRESSION || 'lz4';
+  if (!(COMPRESSIONS as readonly string[]).includes(raw)) {
+    throw new ConfigError(
+      `KYODO_COMPRESSION must be one of ${COMPRESSIONS.join(', ')}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return raw as KyodoConfig['compression'];
+}
+
+function instanceId(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.KYODO_INSTANCE_ID;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(raw)) {
+    throw new ConfigError(
+      `KYODO_INSTANCE_ID must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(raw)}`,
+    );
+  }
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
   const brokers = (env.KAFKA_BROKERS ?? DEFAULT_BROKERS)
     .split(',')
@@ -123,6 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     kafkaBrokers: brokers,
     kafkaBrokersFromEnv: env.KAFKA_BROKERS !== undefined && env.KAFKA_BROKERS !== '',
     kafkaClientId: env.KYODO_CLIENT_ID ?? 'kyodo',
+    kafkaClient: kafkaClient(env),
+    compression: compression(env),
     databaseUrl,
     topicPrefix,
     httpPort: int(env, 'KYODO_HTTP_PORT', 8080, 0),
@@ -135,7 +178,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     stateDir: env.KYODO_STATE_DIR ?? join(cacheDir, 'state'),
     registryRefreshMs: int(env, 'KYODO_REGISTRY_REFRESH_MS', 2000, 100),
     partitionsPerTopic: int(env, 'KYODO_PARTITIONS', 3, 1),
-    instanceId: env.KYODO_INSTANCE_ID ?? hostname(),
+    instanceId: instanceId(env),
+    duplicateWindowMs: int(env, 'KYODO_DUPLICATE_WINDOW_HOURS', 7 * 24, 1) * 3600_000,
     policyFile: env.KYODO_POLICY_FILE || undefined,
   };
 }

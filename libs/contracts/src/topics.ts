@@ -5,6 +5,11 @@ export interface Topics {
   outbox(partyId: string): string;
   readonly dlq: string;
   readonly audit: string;
+  /**
+   * The gateway's own state: the (source, id) pairs it accepted, written in each batch's transaction,
+   * from which an instance taking over an inbox partition restores its memory of them.
+   */
+  readonly accepted: string;
   /** Pattern matching every inbox, for the gateway's subscription. */
   readonly inboxPattern: RegExp;
   /** The sender party id of an inbox topic, or undefined if `topic` is not an inbox. */
@@ -20,6 +25,7 @@ export function topicsFor(prefix = 'kyodo'): Topics {
     outbox: (partyId) => `${prefix}.out.${partyId}`,
     dlq: `${prefix}.dlq`,
     audit: `${prefix}.audit`,
+    accepted: `${prefix}.gateway.accepted`,
     inboxPattern: new RegExp(`^${escaped}[A-Z][A-Z0-9]{1,15}$`),
     senderOf: (topic) => (topic.startsWith(inboxPrefix) ? topic.slice(inboxPrefix.length) : undefined),
   };

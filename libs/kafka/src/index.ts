@@ -1,2 +1,5 @@
 export * from './port';
+export * from './logger';
 export * from './kafkajs-client';
+export * from './factory';
+export type { PlatformaticClientOptions } from './platformatic/options';

@@ -1,22 +1,15 @@
-import {
-  Kafka,
-  Partitioners,
-  logLevel,
-  type Admin,
-  type Consumer,
-  type EachBatchPayload,
-  type IHeaders,
-  type KafkaMessage,
-  type LogEntry,
-  type Producer as KafkaJsProducer,
-} from 'kafkajs';
+import { randomBytes } from 'node:crypto';
+import { Kafka, Partitioners, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import { toRounds } from './chunking';
+import { SelfHealingConsumer } from './kafkajs/committing-consumer';
+import { toMessage, toRecord } from './kafkajs/records';
+import { KafkaJsTransactionalPipeline } from './kafkajs/transactional-pipeline';
+import type { KafkaLogger } from './logger';
 import type {
   ConsumedRecord,
   ConsumerOptions,
   KafkaPort,
-  ProducedRecord,
   Producer,
-  RecordBatch,
   RunningConsumer,
   TopicSpec,
   TransactionalPipeline,
@@ -24,12 +17,7 @@ import type {
 } from './port';
 import { KafkaUnavailableError } from './port';
 
-export interface KafkaLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type { KafkaLogger } from './logger';
 
 export interface KafkaJsClientOptions {
   readonly brokers: readonly string[];
@@ -54,85 +42,11 @@ const LEVELS: Record<number, keyof KafkaLogger | undefined> = {
 const RETRIED_QUIETLY =
   /concurrent operation on the same transaction|coordinator is loading|not the correct coordinator|Limiting retries for the idempotent producer/i;
 
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
-
-function headersOf(headers: IHeaders | undefined): Readonly<Record<string, string>> {
-  if (!headers) return NO_HEADERS;
-  const names = Object.keys(headers);
-  if (names.length === 0) return NO_HEADERS;
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
-    out[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
-  }
-  return out;
-}
-
-/** One allocation per record: it carries its topic and partition, so callers need not copy it. */
-function toRecord(message: KafkaMessage, topic: string, partition: number): ConsumedRecord {
-  return {
-    topic,
-    partition,
-    key: message.key,
-    value: message.value,
-    offset: message.offset,
-    timestamp: message.timestamp,
-    headers: headersOf(message.headers),
-  };
-}
-
-type OutMessage = { key: string | null; value: string | Buffer; headers?: Record<string, string> };
-
-/**
- * kafkajs writes all of a request's messages for one partition as a single record batch, and the broker
- * refuses a batch larger than the topic's max.message.bytes (1 MiB by default). So the records are sent
- * in chunks of at most CHUNK_BYTES per topic.
- */
-const CHUNK_BYTES = 512 * 1024;
-
-/** Groups records into send rounds: each round holds at most one chunk per topic, sent in one request. */
-function toRounds(records: readonly ProducedRecord[]): { topic: string; messages: OutMessage[] }[][] {
-  const state = new Map<string, { round: number; bytes: number; messages: OutMessage[] }>();
-  const rounds: { topic: string; messages: OutMessage[] }[][] = [];
-  for (const r of records) {
-    const size =
-      (typeof r.value === 'string' ? r.value.length : r.value.byteLength) + (r.key?.length ?? 0) + 64;
-    let chunk = state.get(r.topic);
-    if (!chunk || (chunk.bytes + size > CHUNK_BYTES && chunk.messages.length > 0)) {
-      const round = chunk ? chunk.round + 1 : 0;
-      chunk = { round, bytes: 0, messages: [] };
-      state.set(r.topic, chunk);
-      (rounds[round] ??= []).push({ topic: r.topic, messages: chunk.messages });
-    }
-    chunk.messages.push(
-      r.headers ? { key: r.key, value: r.value, headers: { ...r.headers } } : { key: r.key, value: r.value },
-    );
-    chunk.bytes += size;
-  }
-  return rounds;
-}
-
-/**
- * kafkajs restarts a crashed consumer only for retriable errors. A failed batch must be retried from
- * its last committed offset (nothing was committed), never abandoned, so every failure is retriable here.
- */
-function retriable(error: unknown): Error {
-  const wrapped = error instanceof Error ? error : new Error(String(error));
-  if ((wrapped as Error & { kyodoRestart?: boolean }).kyodoRestart) return wrapped;
-  (wrapped as Error & { retriable: boolean }).retriable = true;
-  return wrapped;
-}
-
-/** An error kafkajs will not retry in place: the consumer crashes and is restarted from scratch. */
-function notRetriable(error: unknown): Error {
-  const wrapped = error instanceof Error ? error : new Error(String(error));
-  (wrapped as Error & { retriable: boolean; kyodoRestart: boolean }).retriable = false;
-  (wrapped as Error & { kyodoRestart: boolean }).kyodoRestart = true;
-  return wrapped;
-}
-
 /** The kafkajs implementation of the Kafka port. */
 export class KafkaJsClient implements KafkaPort {
+  readonly kind = 'kafkajs' as const;
+  /** kafkajs 2.2 sends TxnOffsetCommit without the group's generation: a second instance must not run. */
+  readonly fencesByGeneration = false;
   private readonly kafka: Kafka;
   private admin: Admin | undefined;
   private readonly closers = new Set<() => Promise<void>>();
@@ -249,6 +163,62 @@ export class KafkaJsClient implements KafkaPort {
       .sort((a, b) => a.partition - b.partition);
   }
 
+  async readPartitions(
+    topic: string,
+    partitions: readonly { partition: number; from: string }[],
+  ): Promise<ConsumedRecord[]> {
+    const offsets = await this.topicOffsets(topic);
+    const until = new Map(offsets.map((o) => [o.partition, BigInt(o.high)]));
+    const wanted = partitions.filter((p) => (until.get(p.partition) ?? 0n) > BigInt(p.from));
+    if (wanted.length === 0) return [];
+    const remaining = new Set(wanted.map((p) => p.partition));
+    const records: ConsumedRecord[] = [];
+    // kafkajs cannot fetch without a group: a throwaway one, which commits nothing. It hands out no
+    // empty batches, so a partition whose tail is transaction markers ends by a quiet second instead:
+    // the kafkajs adapter runs one instance, whose producer has aborted its predecessor's transaction
+    // before any restore, so nothing pending can arrive later.
+    const consumer = this.kafka.consumer({
+      groupId: `kyodo-reader-${randomBytes(6).toString('hex')}`,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 100,
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      let lastProgress = Date.now();
+      let joined = false;
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        joined = true;
+        lastProgress = Date.now();
+      });
+      await consumer.run({
+        autoCommit: false,
+        // eslint-disable-next-line @typescript-eslint/require-await -- kafkajs wants a promise
+        eachBatch: async ({ batch }) => {
+          if (!remaining.has(batch.partition)) return;
+          lastProgress = Date.now();
+          const end = until.get(batch.partition) ?? 0n;
+          for (const m of batch.messages) {
+            const offset = BigInt(m.offset);
+            if (offset < end) records.push(toRecord(m, topic, batch.partition));
+            if (offset + 1n >= end) remaining.delete(batch.partition);
+          }
+        },
+      });
+      for (const p of wanted) consumer.seek({ topic, partition: p.partition, offset: p.from });
+      const deadline = Date.now() + 120_000;
+      while (remaining.size > 0 && !(joined && Date.now() - lastProgress > 1000)) {
+        if (Date.now() > deadline)
+          throw new KafkaUnavailableError(`reading ${topic} did not finish in 120 s`);
+        await new Promise((done) => setTimeout(done, 50));
+      }
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+    }
+    return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  }
+
   createTransactionalPipeline(options: TransactionalPipelineOptions): TransactionalPipeline {
     const pipeline = new KafkaJsTransactionalPipeline(this.kafka, options, this.options.logger);
     const close = () => pipeline.stop();
@@ -264,7 +234,7 @@ export class KafkaJsClient implements KafkaPort {
       await running.stop();
     };
     this.closers.add(stop);
-    return { stop };
+    return { stop, status: () => running.status() };
   }
 
   async createProducer(options: { idempotent?: boolean } = {}): Promise<Producer> {
@@ -282,7 +252,8 @@ export class KafkaJsClient implements KafkaPort {
     this.closers.add(disconnect);
     return {
       send: async (records) => {
-        for (const topicMessages of toRounds(records)) await producer.sendBatch({ acks: -1, topicMessages });
+        for (const topicMessages of toRounds(records, toMessage))
+          await producer.sendBatch({ acks: -1, topicMessages });
       },
       disconnect,
     };
@@ -293,360 +264,5 @@ export class KafkaJsClient implements KafkaPort {
     this.closers.clear();
     if (this.admin) await this.admin.disconnect().catch(() => undefined);
     this.admin = undefined;
-  }
-}
-
-const RECOVERY_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
-
-/**
- * kafkajs restarts a crashed consumer by itself only after a retriable error. These consumers restart
- * after any crash (with back-off), so that no failure leaves a partition unconsumed while the process
- * looks alive. Every lifecycle step (start, re-subscribe, recovery, stop) runs one at a time, so two
- * consumers of the same group never run side by side.
- */
-abstract class Restartable {
-  protected consumer: Consumer | undefined;
-  protected stopping = false;
-  private failures = 0;
-  private lifecycle: Promise<unknown> = Promise.resolve();
-  private recoveryQueued = false;
-  private wake: (() => void) | undefined;
-
-  constructor(
-    protected readonly kafka: Kafka,
-    protected readonly logger: KafkaLogger | undefined,
-  ) {}
-
-  protected abstract run(consumer: Consumer): Promise<void>;
-  protected abstract newConsumer(): Consumer;
-  protected abstract describe(): object;
-
-  /** Runs `step` after every lifecycle step queued before it. */
-  protected serialize<T>(step: () => Promise<T>): Promise<T> {
-    const result = this.lifecycle.then(step, step);
-    this.lifecycle = result.catch(() => undefined);
-    return result;
-  }
-
-  /** Creates, connects and runs a consumer; fails if it crashes while joining. */
-  protected async startConsumer(): Promise<void> {
-    const consumer = this.newConsumer();
-    let crashed: Error | undefined;
-    consumer.on(consumer.events.CRASH, (event) => {
-      const { error, restart } = event.payload as { error: Error; restart: boolean };
-      if (restart) return;
-      crashed = error;
-      if (this.consumer === consumer) this.recover(error);
-    });
-    try {
-      await consumer.connect();
-      await this.run(consumer);
-      // kafkajs reports a failed join as a crash and still returns from run().
-      if (crashed) throw crashed;
-    } catch (error) {
-      await consumer.disconnect().catch(() => undefined);
-      throw error;
-    }
-    this.consumer = consumer;
-  }
-
-  protected noteSuccess(): void {
-    this.failures = 0;
-  }
-
-  protected async stopConsumer(): Promise<void> {
-    const consumer = this.consumer;
-    this.consumer = undefined;
-    // kafkajs' disconnect waits for the batch in flight to finish.
-    if (consumer) await consumer.disconnect();
-  }
-
-  /** Restarts (new producer, rejoin from the group's committed offsets), retried with back-off until it holds. */
-  protected recover(error: Error): void {
-    if (this.stopping || this.recoveryQueued) return;
-    this.recoveryQueued = true;
-    void this.serialize(async () => {
-      let cause = error;
-      try {
-        while (!this.stopping) {
-          const delay = RECOVERY_BACKOFF_MS[Math.min(this.failures, RECOVERY_BACKOFF_MS.length - 1)];
-          this.failures += 1;
-          this.logger?.error(
-            { ...this.describe(), err: cause, retryInMs: delay },
-            'Kafka consumer crashed; restarting',
-          );
-          await new Promise<void>((done) => {
-            const timer = setTimeout(done, delay);
-            this.wake = () => {
-              clearTimeout(timer);
-              done();
-            };
-          });
-          this.wake = undefined;
-          if (this.stopping) return;
-          try {
-            await this.stopConsumer().catch(() => undefined);
-            await this.beforeRestart();
-            await this.startConsumer();
-            this.failures = 0;
-            return;
-          } catch (failure) {
-            cause = failure instanceof Error ? failure : new Error(String(failure));
-          }
-        }
-      } finally {
-        this.recoveryQueued = false;
-      }
-    });
-  }
-
-  protected async beforeRestart(): Promise<void> {}
-
-  /** Stops for good: a recovery waiting out its back-off gives up at once. */
-  protected async shutdown(after: () => Promise<void> = async () => {}): Promise<void> {
-    this.stopping = true;
-    this.wake?.();
-    await this.serialize(async () => {
-      await this.stopConsumer();
-      await after();
-    });
-  }
-}
-
-/** A committing consumer (the audit writer, readers): the handler decides when a batch is committed. */
-class SelfHealingConsumer extends Restartable {
-  private readonly seen = new Map<string, bigint>();
-  constructor(
-    kafka: Kafka,
-    private readonly options: ConsumerOptions,
-    logger: KafkaLogger | undefined,
-  ) {
-    super(kafka, logger);
-  }
-
-  async start(): Promise<void> {
-    await this.serialize(() => this.startConsumer());
-  }
-
-  async stop(): Promise<void> {
-    await this.shutdown();
-  }
-
-  protected describe(): object {
-    return { groupId: this.options.groupId };
-  }
-
-  protected newConsumer(): Consumer {
-    return this.kafka.consumer({
-      groupId: this.options.groupId,
-      readUncommitted: this.options.readCommitted === false,
-      allowAutoTopicCreation: false,
-      // Dead letters keep oversized originals: fetch enough to always make progress past one.
-      maxBytesPerPartition: 10 * 1024 * 1024,
-      maxBytes: 50 * 1024 * 1024,
-    });
-  }
-
-  protected async run(consumer: Consumer): Promise<void> {
-    const options = this.options;
-    const commitOffsets = options.commitOffsets ?? true;
-    // A reader that never commits starts from the beginning again after a restart: skip what it saw.
-    const seen = this.seen;
-    await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async (payload: EachBatchPayload) => {
-        const { batch } = payload;
-        if (batch.messages.length === 0) return;
-        const next = (BigInt(batch.lastOffset()) + 1n).toString();
-        let messages = batch.messages;
-        if (!commitOffsets) {
-          const position = `${batch.topic}/${batch.partition}`;
-          const last = seen.get(position);
-          if (last !== undefined) messages = messages.filter((m) => BigInt(m.offset) > last);
-          seen.set(position, BigInt(batch.lastOffset()));
-          if (messages.length === 0) {
-            payload.resolveOffset(batch.lastOffset());
-            return;
-          }
-        }
-        try {
-          await options.handle({
-            topic: batch.topic,
-            partition: batch.partition,
-            records: messages.map((m) => toRecord(m, batch.topic, batch.partition)),
-            highWatermark: batch.highWatermark,
-            commit: async () => {
-              payload.resolveOffset(batch.lastOffset());
-              if (commitOffsets)
-                await consumer.commitOffsets([
-                  { topic: batch.topic, partition: batch.partition, offset: next },
-                ]);
-            },
-          });
-          if (!commitOffsets) payload.resolveOffset(batch.lastOffset());
-        } catch (error) {
-          throw retriable(error);
-        }
-        this.noteSuccess();
-        await payload.heartbeat();
-      },
-    });
-  }
-}
-
-/**
- * Consume → process → produce, exactly once: every batch's output records and its consumed offsets
- * are committed in one Kafka transaction, so `read_committed` readers see each input's outputs once.
- * A failed batch aborts its transaction and the consumer resumes from the last committed offset; a
- * producer whose commit or abort failed is replaced before the next batch (a new producer with the same
- * transactional id aborts whatever the old one left open).
- */
-class KafkaJsTransactionalPipeline extends Restartable implements TransactionalPipeline {
-  private producer: KafkaJsProducer | undefined;
-  private current: readonly string[];
-
-  constructor(
-    kafka: Kafka,
-    private readonly options: TransactionalPipelineOptions,
-    logger: KafkaLogger | undefined,
-  ) {
-    super(kafka, logger);
-    this.current = options.topics;
-  }
-
-  get topics(): readonly string[] {
-    return this.current;
-  }
-
-  async start(): Promise<void> {
-    await this.serialize(async () => {
-      if (this.stopping) return;
-      await this.ensureProducer();
-      if (this.current.length > 0) await this.startConsumer();
-    });
-  }
-
-  private async ensureProducer(): Promise<KafkaJsProducer> {
-    if (this.producer) return this.producer;
-    const producer = this.kafka.producer({
-      transactionalId: this.options.transactionalId,
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      // Back off briefly on CONCURRENT_TRANSACTIONS (the previous commit's markers being written).
-      retry: { initialRetryTime: 10, maxRetryTime: 1000, retries: 15 },
-    });
-    await producer.connect();
-    this.producer = producer;
-    return producer;
-  }
-
-  private async discardProducer(): Promise<void> {
-    const producer = this.producer;
-    this.producer = undefined;
-    if (producer) await producer.disconnect().catch(() => undefined);
-  }
-
-  protected override async beforeRestart(): Promise<void> {
-    await this.discardProducer();
-    await this.ensureProducer();
-  }
-
-  protected describe(): object {
-    return { groupId: this.options.groupId, transactionalId: this.options.transactionalId };
-  }
-
-  protected newConsumer(): Consumer {
-    return this.kafka.consumer({
-      groupId: this.options.groupId,
-      readUncommitted: false,
-      allowAutoTopicCreation: false,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxWaitTimeInMs: 100,
-    });
-  }
-
-  protected async run(consumer: Consumer): Promise<void> {
-    await consumer.subscribe({ topics: [...this.current], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: async (payload) => {
-        const { batch } = payload;
-        if (batch.messages.length === 0) return;
-        const started = performance.now();
-        const records: RecordBatch = {
-          topic: batch.topic,
-          partition: batch.partition,
-          records: batch.messages.map((m) => toRecord(m, batch.topic, batch.partition)),
-        };
-        try {
-          const produced = await this.options.process(records);
-          const producer = await this.ensureProducer();
-          const transaction = await producer.transaction();
-          try {
-            for (const topicMessages of toRounds(produced))
-              await transaction.sendBatch({ acks: -1, topicMessages });
-            await transaction.sendOffsets({
-              consumerGroupId: this.options.groupId,
-              topics: [
-                {
-                  topic: batch.topic,
-                  partitions: [
-                    { partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() },
-                  ],
-                },
-              ],
-            });
-            await transaction.commit();
-          } catch (error) {
-            const aborted = await transaction.abort().then(
-              () => true,
-              () => false,
-            );
-            if (!aborted) {
-              // The commit's outcome is unknown: retrying this batch in place could commit it twice.
-              // Restart instead, with a new producer (which aborts what the old one left open) and
-              // a rejoin that resumes from the offsets the group actually committed.
-              await this.discardProducer();
-              throw notRetriable(error);
-            }
-            throw error;
-          }
-          payload.resolveOffset(batch.lastOffset());
-          this.noteSuccess();
-          this.options.onCommitted?.(records, produced.length, (performance.now() - started) / 1000);
-        } catch (error) {
-          throw retriable(error);
-        }
-        await payload.heartbeat();
-      },
-    });
-  }
-
-  /** Replace the consumed topics; on failure the old subscription is restored (with back-off) and the error thrown. */
-  async resubscribe(topics: readonly string[]): Promise<void> {
-    await this.serialize(async () => {
-      if (this.stopping) return;
-      const previous = this.current;
-      await this.stopConsumer().catch(() => undefined);
-      this.current = topics;
-      try {
-        await this.ensureProducer();
-        if (topics.length > 0) await this.startConsumer();
-      } catch (error) {
-        this.current = previous;
-        this.recover(error instanceof Error ? error : new Error(String(error)));
-        throw error;
-      }
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.shutdown(() => this.discardProducer());
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The narrow surface Kyodo needs from a Kafka client. Only `kafkajs-client.ts` implements it, so the
- * client can be swapped (for a librdkafka binding, say) without touching the gateway or the tests.
+ * The narrow surface Kyodo needs from a Kafka client. Two adapters implement it: `platformatic/` on
+ * @platformatic/kafka (the default: it fences by consumer group generation, KIP-447) and
+ * `kafkajs-client.ts` on kafkajs; `createKafkaClient` chooses.
  */
 
 /**
@@ -40,15 +41,43 @@ export interface RecordBatch {
 
 export interface ProducedRecord {
   readonly topic: string;
+  /** Chosen by the key (murmur2, as the Java client does) when absent. */
+  readonly partition?: number;
   readonly key: string | null;
   readonly value: string | Buffer;
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * What a transactional pipeline hands its processor: records of one or more partitions, in offset order
+ * per partition, all fetched in one consumer group generation.
+ */
+export interface PipelineBatch {
+  readonly records: readonly ConsumedRecord[];
+  /**
+   * The consumer group generation the records were fetched in. When it changes, the partitions this
+   * instance owns may have been processed by another instance in between (see `assignment()`).
+   */
+  readonly generation: number;
+}
+
 /** Turns one consumed batch into the records to publish; they commit together with the batch's offsets. */
 export type BatchProcessor = (
-  batch: RecordBatch,
+  batch: PipelineBatch,
 ) => readonly ProducedRecord[] | Promise<readonly ProducedRecord[]>;
+
+/** Where a pipeline is in its life; see each adapter's transition table. */
+export type PipelineState = 'idle' | 'starting' | 'running' | 'recovering' | 'stopping' | 'stopped';
+
+export interface PipelineStatus {
+  readonly state: PipelineState;
+  /** Epoch milliseconds of the last committed transaction, or null before the first. */
+  readonly lastCommitAt: number | null;
+  /** Failures since the last commit; a crash-looping pipeline shows a growing number here. */
+  readonly consecutiveFailures: number;
+  readonly lastError: string | null;
+  readonly generation: number;
+}
 
 export interface TransactionalPipelineOptions {
   readonly groupId: string;
@@ -58,8 +87,17 @@ export interface TransactionalPipelineOptions {
   readonly topics: readonly string[];
   readonly process: BatchProcessor;
   /** Called after a batch transaction committed. */
-  readonly onCommitted?: (batch: RecordBatch, produced: number, seconds: number) => void;
+  readonly onCommitted?: (batch: PipelineBatch, produced: number, seconds: number) => void;
+  /**
+   * Called when a processed batch did not commit: `fenced` when the group had moved on (the batch is
+   * dropped; its partitions' new owner processes it), `failed` otherwise (it is processed again).
+   */
+  readonly onAborted?: (batch: PipelineBatch, error: Error, outcome: 'fenced' | 'failed') => void;
+  /** Compression of what the pipeline writes (default lz4 where the adapter supports it). */
+  readonly compression?: Compression;
 }
+
+export type Compression = 'none' | 'gzip' | 'lz4' | 'zstd' | 'snappy';
 
 export interface TransactionalPipeline {
   start(): Promise<void>;
@@ -68,11 +106,18 @@ export interface TransactionalPipeline {
   /** Finish the batch in flight, commit it, leave the group, disconnect. */
   stop(): Promise<void>;
   readonly topics: readonly string[];
+  /** The partitions this instance owns in the current generation. */
+  assignment(): readonly TopicPartition[];
+  status(): PipelineStatus;
+}
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
 }
 
 /** A batch handed to a committing consumer; `commit()` stores its offsets once the batch is durable elsewhere. */
 export interface CommittableBatch extends RecordBatch {
-  readonly highWatermark: string;
   commit(): Promise<void>;
 }
 
@@ -90,8 +135,16 @@ export interface ConsumerOptions {
   readonly handle: (batch: CommittableBatch) => Promise<void>;
 }
 
+export interface ConsumerStatus {
+  readonly state: 'running' | 'recovering' | 'stopped';
+  /** Failed batches (or restarts) since the last handled one. */
+  readonly consecutiveFailures: number;
+  readonly lastError: string | null;
+}
+
 export interface RunningConsumer {
   stop(): Promise<void>;
+  status(): ConsumerStatus;
 }
 
 export interface Producer {
@@ -105,7 +158,15 @@ export interface TopicSpec {
   readonly config?: Readonly<Record<string, string>>;
 }
 
+export type KafkaClientKind = 'kafkajs' | 'platformatic';
+
 export interface KafkaPort {
+  readonly kind: KafkaClientKind;
+  /**
+   * Whether transactional offset commits carry the consumer group's generation and member id
+   * (KIP-447), so that an instance which lost its partitions cannot commit output for them.
+   */
+  readonly fencesByGeneration: boolean;
   /** Answers once the cluster returns metadata; throws a KafkaUnavailableError otherwise. */
   ping(timeoutMs?: number): Promise<{ brokers: number; controllerId: number | null }>;
   listTopics(): Promise<string[]>;
@@ -116,6 +177,14 @@ export interface KafkaPort {
   topicOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
   /** The offsets a consumer group has committed for a topic, per partition ('-1' where none). */
   committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
+  /**
+   * Reads the given partitions from `from` up to their high watermark as it is when called
+   * (read_committed: waits for transactions open at that moment to end). For state restores.
+   */
+  readPartitions(
+    topic: string,
+    partitions: readonly { partition: number; from: string }[],
+  ): Promise<ConsumedRecord[]>;
   createTransactionalPipeline(options: TransactionalPipelineOptions): TransactionalPipeline;
   createConsumer(options: ConsumerOptions): Promise<RunningConsumer>;
   createProducer(options?: { idempotent?: boolean }): Promise<Producer>;

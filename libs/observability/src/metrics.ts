@@ -53,6 +53,40 @@ export class KyodoMetrics {
     registers: [this.registry],
   });
 
+  readonly pipelineState = new Gauge({
+    name: 'kyodo_gateway_pipeline_state',
+    help: 'The gateway pipeline state: 1 for the current one (starting, running, recovering, stopping, stopped)',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  readonly pipelineFailures = new Gauge({
+    name: 'kyodo_gateway_pipeline_consecutive_failures',
+    help: 'Failures since the last committed batch; growing means the pipeline is crash-looping',
+    registers: [this.registry],
+  });
+  readonly lastCommitAge = new Gauge({
+    name: 'kyodo_gateway_last_commit_age_seconds',
+    help: 'Seconds since the gateway last committed a batch transaction (-1 before the first)',
+    registers: [this.registry],
+  });
+  readonly inboxLag = new Gauge({
+    name: 'kyodo_gateway_inbox_lag',
+    help: 'Records in each inbox not yet committed by the gateway consumer group',
+    labelNames: ['inbox'] as const,
+    registers: [this.registry],
+  });
+  readonly acceptedIdsRemembered = new Gauge({
+    name: 'kyodo_gateway_accepted_ids',
+    help: 'Accepted (source, id) pairs remembered to refuse re-sent events',
+    registers: [this.registry],
+  });
+  readonly fencedBatches = new Counter({
+    name: 'kyodo_gateway_batches_aborted_total',
+    help: 'Batches whose transaction did not commit (fenced by a rebalance, or failed), per kind',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   constructor(collectDefaults = true) {
     if (collectDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'kyodo_' });
   }

@@ -52,8 +52,21 @@ export async function startApp(
 /**
  * Keeps the process up until SIGTERM or SIGINT, then closes the app (each module finishes and commits
  * its work in flight) and exits 0; a second signal, or a close that hangs past `graceMs`, exits 1.
+ * Takes the app while it is still starting: the handlers are installed at once, so a signal that
+ * arrives during start-up (when the gateway may already be delivering) waits for it and closes cleanly.
+ * A start-up that fails exits 1 with the reason.
  */
-export function runUntilSignal(app: INestApplication, logger: Logger, graceMs = 30_000): Promise<void> {
+export function runUntilSignal(
+  starting: INestApplication | Promise<INestApplication>,
+  logger: Logger,
+  graceMs = 30_000,
+  name = 'kyodo',
+): Promise<void> {
+  const app = Promise.resolve(starting);
+  app.catch((error: Error) => {
+    process.stderr.write(`${name} failed to start: ${error.message}\n`);
+    process.exit(1);
+  });
   return new Promise((done) => {
     let closing = false;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -68,7 +81,7 @@ export function runUntilSignal(app: INestApplication, logger: Logger, graceMs = 
         process.exit(1);
       }, graceMs);
       timer.unref();
-      app.close().then(
+      app.then((started) => started.close()).then(
         () => {
           logger.info('stopped cleanly');
           done();
@@ -106,10 +119,5 @@ export function runStandalone(
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);
-  startApp(name, features, { config, logger })
-    .then((app) => runUntilSignal(configure(app), logger))
-    .catch((error: Error) => {
-      process.stderr.write(`${name} failed to start: ${error.message}\n`);
-      process.exit(1);
-    });
+  void runUntilSignal(startApp(name, features, { config, logger }).then(configure), logger, undefined, name);
 }

@@ -3,7 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { DataSource } from 'typeorm';
 import type { KafkaPort } from '@kyodo/kafka';
 import type { KyodoMetrics, Logger } from '@kyodo/observability';
-import { DATA_SOURCE, KAFKA, LOGGER, METRICS } from './tokens';
+import type { ReadinessProbes } from './readiness';
+import { DATA_SOURCE, KAFKA, LOGGER, METRICS, READINESS } from './tokens';
 
 export type ComponentState = 'up' | 'down';
 
@@ -11,6 +12,8 @@ export interface Readiness {
   readonly status: 'ok' | 'unavailable';
   readonly kafka: ComponentState;
   readonly postgres: ComponentState;
+  /** Each registered part of this process (the gateway pipeline, say): up or down. */
+  readonly components?: Readonly<Record<string, ComponentState>>;
 }
 
 /**
@@ -28,6 +31,7 @@ export class HealthController {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(METRICS) private readonly metrics: KyodoMetrics,
     @Inject(LOGGER) logger: Logger,
+    @Inject(READINESS) private readonly probes: ReadinessProbes,
   ) {
     this.logger = logger.child({ component: 'health' });
   }
@@ -44,11 +48,19 @@ export class HealthController {
       this.check('kafka', () => this.kafka.ping(2000)),
       this.check('postgres', () => this.dataSource.query('SELECT 1')),
     ]);
-    if (kafka !== 'up' || postgres !== 'up') {
-      const body: Readiness = { status: 'unavailable', kafka, postgres };
+    const components: Record<string, ComponentState> = {};
+    for (const { name, problem } of this.probes.check()) {
+      components[name] = problem === null ? 'up' : 'down';
+      if (problem !== null) this.logger.warn({ component: name, problem }, `readiness: ${name} is down`);
+    }
+    const allUp = Object.values(components).every((state) => state === 'up');
+    // Processes without registered parts (the API alone) answer exactly as before.
+    const parts = Object.keys(components).length > 0 ? { components } : {};
+    if (kafka !== 'up' || postgres !== 'up' || !allUp) {
+      const body: Readiness = { status: 'unavailable', kafka, postgres, ...parts };
       throw new ServiceUnavailableException(body);
     }
-    return { status: 'ok', kafka, postgres };
+    return { status: 'ok', kafka, postgres, ...parts };
   }
 
   @Get('metrics')

@@ -1,10 +1,11 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { KyodoConfig } from '@kyodo/config';
-import { KafkaJsClient, type KafkaPort } from '@kyodo/kafka';
+import { createKafkaClient, type KafkaPort } from '@kyodo/kafka';
 import { createLogger, KyodoMetrics, type Logger } from '@kyodo/observability';
 import { createDataSource, runMigrations } from '@kyodo/persistence';
-import { CLOCK, CONFIG, DATA_SOURCE, KAFKA, LOGGER, METRICS } from './tokens';
+import { ReadinessProbes } from './readiness';
+import { CLOCK, CONFIG, DATA_SOURCE, KAFKA, LOGGER, METRICS, READINESS } from './tokens';
 
 export interface PlatformOptions {
   readonly config: KyodoConfig;
@@ -34,10 +35,12 @@ export class PlatformModule implements OnApplicationShutdown {
         { provide: LOGGER, useValue: logger },
         { provide: METRICS, useValue: options.metrics ?? new KyodoMetrics() },
         { provide: CLOCK, useValue: options.clock ?? (() => new Date()) },
+        { provide: READINESS, useValue: new ReadinessProbes() },
         {
           provide: KAFKA,
           useFactory: () =>
-            new KafkaJsClient({
+            createKafkaClient({
+              client: options.config.kafkaClient,
               brokers: options.config.kafkaBrokers,
               clientId: options.config.kafkaClientId,
               defaultPartitions: options.config.partitionsPerTopic,
@@ -55,7 +58,7 @@ export class PlatformModule implements OnApplicationShutdown {
           },
         },
       ],
-      exports: [CONFIG, LOGGER, METRICS, CLOCK, KAFKA, DATA_SOURCE],
+      exports: [CONFIG, LOGGER, METRICS, CLOCK, KAFKA, DATA_SOURCE, READINESS],
     };
   }
 

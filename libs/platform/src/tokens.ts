@@ -5,3 +5,4 @@ export const METRICS = Symbol('KyodoMetrics');
 export const KAFKA = Symbol('KafkaPort');
 export const DATA_SOURCE = Symbol('DataSource');
 export const CLOCK = Symbol('Clock');
+export const READINESS = Symbol('ReadinessProbes');

@@ -19,10 +19,20 @@ const DLQ_CONFIG = {
  */
 const AUDIT_CONFIG = { 'retention.ms': String(90 * 24 * 3600 * 1000) };
 
-export function gatewayTopicSpecs(topics: Topics, partitions: number): TopicSpec[] {
+/** The accepted-ids state outlives the duplicate window by a day, so a restore always sees the whole window. */
+export function acceptedIdsConfig(duplicateWindowMs: number): Record<string, string> {
+  return { 'cleanup.policy': 'delete', 'retention.ms': String(duplicateWindowMs + 24 * 3600 * 1000) };
+}
+
+export function gatewayTopicSpecs(
+  topics: Topics,
+  partitions: number,
+  duplicateWindowMs = 7 * 24 * 3600 * 1000,
+): TopicSpec[] {
   return [
     { name: topics.dlq, partitions, config: DLQ_CONFIG },
     { name: topics.audit, partitions, config: AUDIT_CONFIG },
+    { name: topics.accepted, partitions, config: acceptedIdsConfig(duplicateWindowMs) },
   ];
 }
 

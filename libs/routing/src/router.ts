@@ -15,6 +15,7 @@ import {
 } from '@kyodo/contracts';
 import { evaluate, type CompiledPolicy, type Delivery } from '@kyodo/policy';
 import { auditRecordId, outboundEventId, supplyPointHmac, type AuditRecord } from '@kyodo/audit';
+import { AcceptedIds } from './accepted-ids';
 
 /** One inbound Kafka record as the router sees it. */
 export interface InboundRecord {
@@ -62,6 +63,11 @@ export interface RouterOptions {
   readonly clock?: () => Date;
   /** Largest outbound, audit or dead-letter record; an input needing a larger one is rejected. */
   readonly maxOutputBytes?: number;
+  /**
+   * The memory of accepted (source, id) pairs: a re-sent event is rejected as `duplicate`. Accepted
+   * inputs are staged in it; the caller commits or discards them with the batch.
+   */
+  readonly acceptedIds?: AcceptedIds;
 }
 
 /** Per-batch tallies: every input is either accepted (delivered to zero or more parties) or rejected. */
@@ -105,13 +111,15 @@ export class Router {
     out: OutputRecord[],
     stats = emptyStats(),
   ): RouteStats {
-    const now = this.clock().toISOString();
+    const clock = this.clock();
+    const now = clock.toISOString();
+    const nowMs = clock.getTime();
     for (const record of records) {
       stats.inputs += 1;
       const mark = out.length;
       let outcome: Outcome;
       try {
-        outcome = this.routeRecord(record, registry, now, out);
+        outcome = this.routeRecord(record, registry, now, nowMs, out);
         // Dead letters are bounded by construction (see DeadLetter); deliveries are checked.
         const oversized = outcome.accepted ? oversizedOutput(out, mark, this.maxOutputBytes) : undefined;
         if (oversized !== undefined) {
@@ -128,6 +136,14 @@ export class Router {
           out,
         );
       }
+      if (outcome.accepted) {
+        this.options.acceptedIds?.stage(
+          AcceptedIds.key(record.topic, record.partition),
+          outcome.source,
+          outcome.id,
+          nowMs,
+        );
+      }
       tally(stats, outcome);
     }
     return stats;
@@ -137,6 +153,7 @@ export class Router {
     record: InboundRecord,
     registry: RegistrySnapshot,
     now: string,
+    nowMs: number,
     out: OutputRecord[],
   ): Outcome {
     this.shared.clear();
@@ -154,13 +171,22 @@ export class Router {
     });
     if (!parsed.ok) return this.reject(record, now, parsed.rejection, parsed.partial, out);
     const { event, kind, supplyPointId } = parsed;
-    const unknownParty = checkPartyReferences(kind, event.data, registry);
     const known = { source: event.source, id: event.id, type: event.type, time: event.time, supplyPointId };
+    const accepted = this.options.acceptedIds;
+    if (accepted?.has(AcceptedIds.key(record.topic, record.partition), event.source, event.id, nowMs)) {
+      const duplicate: Rejection = {
+        reason: 'duplicate',
+        message: `${REJECTION_REASONS.duplicate}: id ${JSON.stringify(event.id.slice(0, 100))}`,
+      };
+      return this.reject(record, now, duplicate, known, out);
+    }
+    const unknownParty = checkPartyReferences(kind, event.data, registry);
     if (unknownParty) return this.reject(record, now, unknownParty, known, out);
+
     const decision = evaluate(this.options.policy, event, kind, registry, { sender });
     if (decision.deliveries.length === 0) {
       out.push(this.auditOutput(this.undeliveredAudit(record, now, 'no-recipient', null, known)));
-      return { accepted: true, roles: [] };
+      return { accepted: true, roles: [], source: event.source, id: event.id };
     }
     const hmac = supplyPointHmac(this.options.hmacKey, supplyPointId);
     const roles: string[] = [];
@@ -168,7 +194,7 @@ export class Router {
       this.deliver(record, event, supplyPointId, hmac, delivery, now, out);
       roles.push(delivery.recipient.role);
     }
-    return { accepted: true, roles };
+    return { accepted: true, roles, source: event.source, id: event.id };
   }
 
   private deliver(
@@ -368,7 +394,13 @@ function oversizedOutput(out: readonly OutputRecord[], from: number, limit: numb
 
 /** What became of one input: accepted (delivered to these roles, possibly none) or rejected. */
 type Outcome =
-  | { readonly accepted: true; readonly roles: readonly string[] }
+  | {
+      readonly accepted: true;
+      readonly roles: readonly string[];
+      /** The input's source and id, remembered to refuse a re-sent copy. */
+      readonly source: string;
+      readonly id: string;
+    }
   | { readonly accepted: false; readonly reason: RejectionReason };
 
 function tally(stats: RouteStats, outcome: Outcome): void {

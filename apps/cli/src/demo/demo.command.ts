@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { RegistrySnapshot, topicsFor } from '@kyodo/contracts';
 import { verifyChain, type AuditRecord } from '@kyodo/audit';
 import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
-import { KafkaJsClient, type ConsumedRecord } from '@kyodo/kafka';
+import { createKafkaClient, type ConsumedRecord, type KafkaPort } from '@kyodo/kafka';
 import { createLogger } from '@kyodo/observability';
 import { AuditRepository, RegistryRepository, createDataSource } from '@kyodo/persistence';
 import { startApp } from '@kyodo/platform';
@@ -55,7 +55,8 @@ async function runDemo(ctx: CliContext, days: number): Promise<void> {
     throw new Error(`could not import the demo registry ${registryFile}`);
   const ds = createDataSource(databaseUrl);
   await ds.initialize();
-  const kafka = new KafkaJsClient({
+  const kafka = createKafkaClient({
+    client: config.kafkaClient,
     brokers,
     clientId: 'kyodo-demo',
     defaultPartitions: config.partitionsPerTopic,
@@ -152,7 +153,7 @@ async function until<T>(
  * its own. Its batches are committed because the Kafka port moves a consumer past a batch only then.
  */
 async function readAll(
-  kafka: KafkaJsClient,
+  kafka: KafkaPort,
   topics: string[],
   enough: (records: ConsumedRecord[]) => boolean,
 ): Promise<ConsumedRecord[]> {
