@@ -1,6 +1,12 @@
 import { RegistrySnapshot, topicsFor, type JsonObject } from '@kyodo/contracts';
 import { factory, toRecordValue } from '@kyodo/contracts/testing';
-import { auditRecordId, outboundEventId, supplyPointHmac, type AuditRecord } from '@kyodo/audit';
+import {
+  auditRecordId,
+  outboundEventId,
+  sealedText,
+  supplyPointHmac,
+  type AuditRecord,
+} from '@kyodo/audit';
 import { compilePolicy, loadPolicy, type CompiledPolicy } from '@kyodo/policy';
 import { Router, type InboundRecord, type OutputRecord } from './router';
 
@@ -133,7 +139,7 @@ describe('Router', () => {
     const audit = parse(topics.audit)[0] as unknown as AuditRecord;
     expect(audit).toMatchObject({
       inboundSource: unknown.source,
-      inboundId: unknown.id,
+      inboundId: sealedText(HMAC_KEY, unknown.id),
       supplyPointHmac: supplyPointHmac(HMAC_KEY, unknown.subject),
     });
   });
@@ -151,7 +157,13 @@ describe('Router', () => {
   });
 
   it('records a valid event that concerns nobody as `no-recipient`', () => {
-    const lonely = factory.meterReading({ seed: 13, area: '05', retailerId: 'R0001', sender: 'R0001' });
+    const lonely = factory.contractSwitch({
+      seed: 13,
+      area: '05',
+      fromRetailerId: 'R0001',
+      toRetailerId: 'R0001',
+      sender: 'R0001',
+    });
     const retailersOnly = new RegistrySnapshot({
       parties: registry.data.parties.filter((p) => p.role === 'retailer'),
       enrollments: [],

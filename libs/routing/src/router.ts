@@ -13,8 +13,9 @@ import {
   type RejectionReason,
   type Topics,
 } from '@kyodo/contracts';
-import { evaluate, type CompiledPolicy, type Delivery } from '@kyodo/policy';
+import { authorizeSender, evaluate, type CompiledPolicy, type Delivery } from '@kyodo/policy';
 import { auditRecordId, outboundEventId, supplyPointHmac, type AuditRecord } from '@kyodo/audit';
+import { auditedInbound } from './rejected-inbound';
 
 /** One inbound Kafka record as the router sees it. */
 export interface InboundRecord {
@@ -62,6 +63,11 @@ export interface RouterOptions {
   readonly clock?: () => Date;
   /** Largest outbound, audit or dead-letter record; an input needing a larger one is rejected. */
   readonly maxOutputBytes?: number;
+  /**
+   * Asked once per batch: false while the registry copy may be stale, so that nothing is delivered
+   * under consented-third-party (v1.1, fail closed). Default: always current.
+   */
+  readonly registryCurrent?: () => boolean;
 }
 
 /** Per-batch tallies: every input is either accepted (delivered to zero or more parties) or rejected. */
@@ -88,6 +94,8 @@ export class Router {
   private readonly maxOutputBytes: number;
   /** Lists shared by several recipients of the record being routed, serialised once (see serializeOutbound). */
   private readonly shared = new Map<unknown, string>();
+  /** Whether the registry copy of the batch in hand is current (see RouterOptions.registryCurrent). */
+  private registryCurrent = true;
 
   constructor(private readonly options: RouterOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -106,6 +114,7 @@ export class Router {
     stats = emptyStats(),
   ): RouteStats {
     const now = this.clock().toISOString();
+    this.registryCurrent = this.options.registryCurrent?.() ?? true;
     for (const record of records) {
       stats.inputs += 1;
       const mark = out.length;
@@ -157,7 +166,13 @@ export class Router {
     const unknownParty = checkPartyReferences(kind, event.data, registry);
     const known = { source: event.source, id: event.id, type: event.type, time: event.time, supplyPointId };
     if (unknownParty) return this.reject(record, now, unknownParty, known, out);
-    const decision = evaluate(this.options.policy, event, kind, registry, { sender });
+    const notAllowed = authorizeSender(this.options.policy, event, kind, registry, sender);
+    if (notAllowed) return this.reject(record, now, notAllowed, known, out);
+    const decision = evaluate(this.options.policy, event, kind, registry, {
+      sender,
+      now,
+      registryCurrent: this.registryCurrent,
+    });
     if (decision.deliveries.length === 0) {
       out.push(this.auditOutput(this.undeliveredAudit(record, now, 'no-recipient', null, known)));
       return { accepted: true, roles: [] };
@@ -225,6 +240,7 @@ export class Router {
       outcome: 'delivered',
       reason: null,
       outboundId,
+      ...(delivery.basis ? { basis: delivery.basis } : {}),
     };
     out.push(this.auditOutput(audit));
   }
@@ -237,6 +253,11 @@ export class Router {
     reason: RejectionReason | null,
     known: InboundPartial | undefined,
   ): AuditRecord {
+    // A rejected record's sender-chosen strings are sealed; an accepted one's were validated.
+    const inbound =
+      outcome === 'rejected'
+        ? auditedInbound(known, this.options.topics.senderOf(record.topic), this.options.hmacKey)
+        : { inboundSource: known?.source ?? null, inboundId: known?.id ?? null, type: known?.type ?? null };
     return {
       id: auditRecordId(record, null),
       time: now,
@@ -244,9 +265,7 @@ export class Router {
       inboundTopic: record.topic,
       inboundPartition: record.partition,
       inboundOffset: record.offset,
-      inboundSource: known?.source ?? null,
-      inboundId: known?.id ?? null,
-      type: known?.type ?? null,
+      ...inbound,
       supplyPointHmac: known?.supplyPointId
         ? supplyPointHmac(this.options.hmacKey, known.supplyPointId)
         : null,
