@@ -36,7 +36,13 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     private readonly registry: RegistryWatcher,
   ) {
     this.topics = topicsFor(config.topicPrefix);
-    this.router = new Router({ policy, topics: this.topics, hmacKey: config.auditHmacKey, clock });
+    this.router = new Router({
+      policy,
+      topics: this.topics,
+      hmacKey: config.auditHmacKey,
+      clock,
+      registryCurrent: () => registry.isCurrent(),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -31,6 +31,12 @@ export interface KyodoConfig {
   readonly stateDir: string;
   /** How often the gateway re-reads the registry, in milliseconds. */
   readonly registryRefreshMs: number;
+  /**
+   * KYODO_REGISTRY_MAX_STALENESS_MS (default 60000, contract v1.1): when the gateway's last successful
+   * registry refresh is older than this, it delivers nothing under consented-third-party until the
+   * registry is current again (a revocation may be missing); other relations continue.
+   */
+  readonly registryMaxStalenessMs: number;
   readonly partitionsPerTopic: number;
   /** Names this instance's transactional producer; a restarted instance with the same id fences its predecessor. */
   readonly instanceId: string;
@@ -119,6 +125,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     );
   }
   const cacheDir = env.KYODO_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kyodo');
+  const registryRefreshMs = int(env, 'KYODO_REGISTRY_REFRESH_MS', 2000, 100);
+  const registryMaxStalenessMs = int(env, 'KYODO_REGISTRY_MAX_STALENESS_MS', 60_000, 1);
+  if (registryMaxStalenessMs <= registryRefreshMs) {
+    throw new ConfigError(
+      `KYODO_REGISTRY_MAX_STALENESS_MS (${registryMaxStalenessMs}) must be longer than ` +
+        `KYODO_REGISTRY_REFRESH_MS (${registryRefreshMs}): otherwise the registry counts as stale between two refreshes`,
+    );
+  }
   return {
     kafkaBrokers: brokers,
     kafkaBrokersFromEnv: env.KAFKA_BROKERS !== undefined && env.KAFKA_BROKERS !== '',
@@ -133,7 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     logLevelFromEnv: Boolean(env.KYODO_LOG_LEVEL),
     cacheDir,
     stateDir: env.KYODO_STATE_DIR ?? join(cacheDir, 'state'),
-    registryRefreshMs: int(env, 'KYODO_REGISTRY_REFRESH_MS', 2000, 100),
+    registryRefreshMs,
+    registryMaxStalenessMs,
     partitionsPerTopic: int(env, 'KYODO_PARTITIONS', 3, 1),
     instanceId: env.KYODO_INSTANCE_ID ?? hostname(),
     policyFile: env.KYODO_POLICY_FILE || undefined,

@@ -79,7 +79,7 @@ describe.each(files)('%s', (file) => {
     const recipients = decision.deliveries.map((d) => d.recipient.id);
     expect(recipients).toEqual(sorted(Object.keys(c.expect ?? {})));
     for (const delivery of decision.deliveries) {
-      const want = c.expect[delivery.recipient.id];
+      const want = (c.expect ?? {})[delivery.recipient.id];
       const got = {
         relations: delivery.relations,
         purposes: delivery.purposes,
