@@ -5,6 +5,7 @@ import { bearer, delivery, json, seedAudit, startApiTestBed, type ApiTestBed } f
 
 const SPID = '0300000000000000000001';
 const OTHER = '0300000000000000000002';
+const CONSENTED = '0300000000000000000003';
 
 // GET /v1/disclosures over audit rows appended as the audit writer appends them.
 describe('GET /v1/disclosures (real PostgreSQL)', () => {
@@ -85,6 +86,20 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
         policyVersion: '2026-11-02',
         outboundId: 'b0000000-0000-5000-8000-000000000005',
       }),
+      // A third party's delivery under consent and agreement (v1.1), about a supply point of its own.
+      delivery({
+        id: 'a0000000-0000-5000-8000-000000000006',
+        time: '2026-11-28T17:00:00Z',
+        supplyPointHmac: supplyPointHmac(bed.config.auditHmacKey, CONSENTED),
+        recipientId: 'TP001',
+        recipientRole: 'third-party',
+        relations: ['consented-third-party'],
+        purposes: ['third-party-consent'],
+        fieldsDelivered: ['intervals[].kwh', 'totalKwh'],
+        fieldsWithheld: ['meterId'],
+        outboundId: 'b0000000-0000-5000-8000-000000000006',
+        basis: ['consent:C1', 'consent:C7', 'agreement:A1'],
+      }),
     ];
     await seedAudit(bed.ds, rows);
   });
@@ -105,6 +120,8 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
       auditId: 'a0000000-0000-5000-8000-000000000001',
       eventType: 'jp.kyodo.meter-reading.v1',
       outboundId: 'b0000000-0000-5000-8000-000000000001',
+      consentIds: [],
+      agreementIds: [],
     },
     second: {
       time: '2026-11-27T05:00:01.234Z',
@@ -117,6 +134,8 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
       auditId: 'a0000000-0000-5000-8000-000000000002',
       eventType: 'jp.kyodo.meter-reading.v1',
       outboundId: 'b0000000-0000-5000-8000-000000000002',
+      consentIds: [],
+      agreementIds: [],
     },
     third: {
       time: '2026-11-28T16:00:00.000Z',
@@ -129,6 +148,8 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
       auditId: 'a0000000-0000-5000-8000-000000000005',
       eventType: 'jp.kyodo.negawatt.v1',
       outboundId: 'b0000000-0000-5000-8000-000000000005',
+      consentIds: [],
+      agreementIds: [],
     },
   };
 
@@ -150,14 +171,14 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.text).toBe(
-      'time,recipientId,recipientRole,purposes,fieldsDelivered,fieldsWithheld,policyVersion,auditId,eventType,outboundId\r\n' +
+      'time,recipientId,recipientRole,purposes,fieldsDelivered,fieldsWithheld,policyVersion,auditId,eventType,outboundId,consentIds,agreementIds\r\n' +
         '2026-11-27T05:00:01.234Z,TD03,tdso,td-operations,meterId intervals totalKwh,customer.contractNumber,2026-11-01,' +
-        'a0000000-0000-5000-8000-000000000001,jp.kyodo.meter-reading.v1,b0000000-0000-5000-8000-000000000001\r\n' +
+        'a0000000-0000-5000-8000-000000000001,jp.kyodo.meter-reading.v1,b0000000-0000-5000-8000-000000000001,,\r\n' +
         '2026-11-27T05:00:01.234Z,R0001,retailer,td-operations,meterId intervals totalKwh customer.contractNumber,,2026-11-01,' +
-        'a0000000-0000-5000-8000-000000000002,jp.kyodo.meter-reading.v1,b0000000-0000-5000-8000-000000000002\r\n' +
+        'a0000000-0000-5000-8000-000000000002,jp.kyodo.meter-reading.v1,b0000000-0000-5000-8000-000000000002,,\r\n' +
         '2026-11-28T16:00:00.000Z,DR001,aggregator,negawatt-trading,negawatt.baseline negawatt.demandControl,' +
         '"customer.name weird,field ""x""",2026-11-02,' +
-        'a0000000-0000-5000-8000-000000000005,jp.kyodo.negawatt.v1,b0000000-0000-5000-8000-000000000005\r\n',
+        'a0000000-0000-5000-8000-000000000005,jp.kyodo.negawatt.v1,b0000000-0000-5000-8000-000000000005,,\r\n',
     );
   });
 
@@ -165,8 +186,22 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
     const res = await get(`supplyPointId=0100000000000000000009&format=csv`);
     expect(res.status).toBe(200);
     expect(res.text).toBe(
-      'time,recipientId,recipientRole,purposes,fieldsDelivered,fieldsWithheld,policyVersion,auditId,eventType,outboundId\r\n',
+      'time,recipientId,recipientRole,purposes,fieldsDelivered,fieldsWithheld,policyVersion,auditId,eventType,outboundId,consentIds,agreementIds\r\n',
     );
+  });
+
+  it('names the consents and agreement a delivery to a third party rested on (JSON and CSV)', async () => {
+    const consented = await report(`supplyPointId=${CONSENTED}`);
+    expect(consented.items).toEqual([
+      expect.objectContaining({
+        recipientId: 'TP001',
+        auditId: 'a0000000-0000-5000-8000-000000000006',
+        consentIds: ['C1', 'C7'],
+        agreementIds: ['A1'],
+      }),
+    ]);
+    const csv = await get(`supplyPointId=${CONSENTED}&format=csv`);
+    expect(csv.text.split('\r\n')[1]).toMatch(/,C1 C7,A1$/);
   });
 
   it('filters by recipient', async () => {

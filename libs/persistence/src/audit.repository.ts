@@ -31,7 +31,10 @@ export interface DisclosureQuery {
 
 export interface AuditSearchQuery {
   readonly recipientId?: string;
-  readonly type?: string;
+  /** One value, or any of several (a value and its sealed form: see `sealedText`). */
+  readonly type?: string | readonly string[];
+  readonly inboundId?: string | readonly string[];
+  readonly inboundSource?: string | readonly string[];
   readonly outcome?: AuditRecord['outcome'];
   readonly from?: string | Date;
   readonly to?: string | Date;
@@ -255,8 +258,15 @@ export class AuditRepository {
       params.push(value);
       where.push(`${column} = $${params.length}`);
     };
+    const oneOf = (column: string, value: string | readonly string[]): void => {
+      if (typeof value === 'string') return eq(column, value);
+      params.push([...value]);
+      where.push(`${column} = ANY($${params.length}::text[])`);
+    };
     if (query.recipientId !== undefined) eq('a.recipient_id', query.recipientId);
-    if (query.type !== undefined) eq('a.type', query.type);
+    if (query.type !== undefined) oneOf('a.type', query.type);
+    if (query.inboundId !== undefined) oneOf('a.inbound_id', query.inboundId);
+    if (query.inboundSource !== undefined) oneOf('a.inbound_source', query.inboundSource);
     if (query.outcome !== undefined) eq('a.outcome', query.outcome);
     addTimeRange(where, params, query.from, query.to);
     if (query.after !== undefined) {
