@@ -458,12 +458,12 @@ describe('AuditRepository', () => {
   });
 
   it('stores a basis only where there is one, and rows with and without it verify', async () => {
-    const withBasis = input(5, 0, { basis: ['consent:C1', 'agreement:A1'] });
-    const empty = input(5, 1, { basis: [] });
-    const without = input(5, 2);
+    const withBasis = input(11, 0, { basis: ['consent:C1', 'agreement:A1'] });
+    const empty = input(11, 1, { basis: [] });
+    const without = input(11, 2);
     await expect(repo().appendBatch([withBasis, empty, without])).resolves.toMatchObject({ inserted: 3 });
     const stored: ChainedAuditRow[] = [];
-    for await (const row of repo().streamChain(5)) stored.push(row);
+    for await (const row of repo().streamChain(11)) stored.push(row);
     expect(stored.map((r) => r.basis)).toEqual([['consent:C1', 'agreement:A1'], [], undefined]);
     expect(stored[2]).not.toHaveProperty('basis');
     await expect(verifyStored()).resolves.toMatchObject({ ok: true });
