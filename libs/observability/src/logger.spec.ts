@@ -33,6 +33,19 @@ describe('createLogger', () => {
     expect((JSON.parse(text) as Record<string, unknown>).supplyPointId).toBe('[redacted]');
   });
 
+  it("keeps a PostgreSQL error's detail and bound parameters out of the log, its code and message in", () => {
+    const error = Object.assign(new Error('duplicate key value violates unique constraint "consent_pkey"'), {
+      code: '23505',
+      detail: `Key (supply_point_id)=(${SPID}) already exists.`,
+      parameters: [SPID],
+      driverError: { detail: `Failing row contains (${SPID}).`, parameters: [SPID] },
+    });
+    const text = logged((logger) => logger.error({ err: error }, 'import failed'));
+    expect(text).not.toContain(SPID);
+    expect(text).toContain('23505');
+    expect(text).toContain('consent_pkey');
+  });
+
   it('leaves logs without personal fields as they are', () => {
     const line = JSON.parse(
       logged((logger) => logger.info({ topic: 't', partition: 1, offset: '7' }, 'batch')),

@@ -17,8 +17,21 @@ export const PERSONAL_FIELD_NAMES = [
   'leadInPoleNumber',
 ] as const;
 
-/** Keys personal only under their parent (`customer.name`, not a logger's or an error's `name`). */
-const PERSONAL_PATHS = ['customer.name', 'customer'] as const;
+/**
+ * Keys personal only under their parent (`customer.name`, not a logger's or an error's `name`), and
+ * what a PostgreSQL error carries besides its message: `detail` quotes the offending row, TypeORM's
+ * `parameters` the values bound to the query.
+ */
+const PERSONAL_PATHS = [
+  'customer.name',
+  'customer',
+  'err.detail',
+  'err.parameters',
+  'err.driverError.detail',
+  'err.driverError.parameters',
+  'err.cause.detail',
+  'err.cause.parameters',
+] as const;
 
 const WILDCARDS = ['', '*.', '*.*.', '*.*.*.'];
 

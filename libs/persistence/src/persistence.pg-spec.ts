@@ -820,6 +820,7 @@ describe('AuditRepository', () => {
     expect(verified.ok).toBe(true);
     expect(rate).toBeGreaterThan(2_000);
   });
+
   it('stores a basis only where there is one, and rows with and without it verify', async () => {
     const withBasis = input(11, 0, { basis: ['consent:C1', 'agreement:A1'] });
     const empty = input(11, 1, { basis: [] });
