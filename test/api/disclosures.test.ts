@@ -1,4 +1,4 @@
-import { supplyPointHmac, type AuditRecord } from '@kyodo/audit';
+import { sealedText, supplyPointHmac, type AuditRecord } from '@kyodo/audit';
 import type { AuditPage } from '@kyodo/persistence';
 import type { DisclosureReport } from '../../apps/api/src/disclosures/disclosures.service';
 import { bearer, delivery, json, seedAudit, startApiTestBed, type ApiTestBed } from './api-harness';
@@ -55,6 +55,9 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
         supplyPointHmac: hmac,
         outcome: 'rejected',
         reason: 'unknown-party',
+        // As the gateway writes a rejected record: the sender's id and unknown type sealed.
+        inboundId: sealedText(bed.config.auditHmacKey, 'MR-secret-1'),
+        type: sealedText(bed.config.auditHmacKey, 'jp.example.secret.v1'),
         recipientId: null,
         recipientRole: null,
         purposes: [],
@@ -202,6 +205,21 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
     ]);
     const csv = await get(`supplyPointId=${CONSENTED}&format=csv`);
     expect(csv.text.split('\r\n')[1]).toMatch(/,C1 C7,A1$/);
+  });
+
+  it('finds a rejected record by the id and type as sent, though the audit holds them sealed', async () => {
+    const audit = (query: string) => bed.get(`/v1/audit?${query}`, bearer(auditor));
+    const byId = json<AuditPage>(await audit('inboundId=MR-secret-1'));
+    expect(byId.items.map((r) => [r.id, r.outcome])).toEqual([
+      ['a0000000-0000-5000-8000-000000000003', 'rejected'],
+    ]);
+    expect(byId.items[0].inboundId).toBe(sealedText(bed.config.auditHmacKey, 'MR-secret-1'));
+    const byType = json<AuditPage>(await audit(`type=${encodeURIComponent('jp.example.secret.v1')}`));
+    expect(byType.items.map((r) => r.id)).toEqual(['a0000000-0000-5000-8000-000000000003']);
+    // Delivered records keep their id in clear and are found by it as before.
+    const clear = json<AuditPage>(await audit('inboundId=evt-1&outcome=delivered'));
+    expect(clear.items.length).toBeGreaterThan(0);
+    expect(json<AuditPage>(await audit('inboundId=MR-secret-2')).items).toEqual([]);
   });
 
   it('filters by recipient', async () => {
