@@ -33,10 +33,16 @@ async function withDataSource<T>(url: string, work: (ds: DataSource) => Promise<
 
 const SP_REVOKED = '0300000000000000000001'; // consent C1 for TP001: revoked mid-run
 const SP_SENTINEL = '0300000000000000000002'; // consent C2 for TP001: stays in force
+const SP_AGREED = '0300000000000000000003'; // consents for TP001 (with an agreement) and TP002 (without)
 
-const consent = (id: string, supplyPointId: string, revokedAt: string | null): Consent => ({
+const consent = (
+  id: string,
+  supplyPointId: string,
+  revokedAt: string | null,
+  thirdPartyId = 'TP001',
+): Consent => ({
   id,
-  thirdPartyId: 'TP001',
+  thirdPartyId,
   supplyPointId,
   categories: ['meter-reading'],
   from: '2026-01-01',
@@ -76,6 +82,7 @@ describe('trust at processing time (real Kafka and PostgreSQL)', () => {
   let db: { url: string; drop: () => Promise<void> };
   let kyodo: Awaited<ReturnType<typeof startKyodo>>;
   let outboxes: { records: CollectedRecord[]; stop: () => Promise<void> };
+  let audit: { records: CollectedRecord[]; stop: () => Promise<void> };
   let round = 0;
 
   beforeAll(async () => {
@@ -89,10 +96,12 @@ describe('trust at processing time (real Kafka and PostgreSQL)', () => {
     await importRegistry(config, kafka, REGISTRY);
     kyodo = await startKyodo(config, [GatewayModule]);
     outboxes = await collect(kafka, [kyodo.topics.outbox('TP001'), kyodo.topics.outbox('R0001')]);
+    audit = await collect(kafka, [kyodo.topics.audit]);
   });
 
   afterAll(async () => {
     await outboxes?.stop();
+    await audit?.stop();
     await kyodo?.stop();
     await kafka.close();
     await db?.drop();
@@ -192,5 +201,35 @@ describe('trust at processing time (real Kafka and PostgreSQL)', () => {
     await send([reading(SP_SENTINEL, 'after-recovery')]);
     await processed('after-recovery');
     expect(originIds('TP001')).toContain('after-recovery');
+  });
+
+  it('delivers under consent only with an agreement in force, once the registry lists agreements', async () => {
+    await importRegistry(config, kafka, {
+      parties: [{ id: 'TP002', role: 'third-party', name: 'Kakeibo Navi' }],
+      enrollments: [],
+      consents: [consent('C3', SP_AGREED, null), consent('C4', SP_AGREED, null, 'TP002')],
+      agreements: [{ id: 'A1', thirdPartyId: 'TP001', from: '2026-01-01', to: '2027-12-31' }],
+    });
+    // The gateway picks the import up within its refresh interval: probe until TP001 receives.
+    let delivered: string | undefined;
+    for (let i = 0; delivered === undefined && i < 100; i++) {
+      const id = `agreed-${i}`;
+      await send([reading(SP_AGREED, id)]);
+      await processed(id);
+      if (originIds('TP001').includes(id)) delivered = id;
+    }
+    expect(delivered).toBeDefined();
+    // TP002 holds a consent too, but no agreement: its outbox is empty. Its copy would have committed
+    // in the same transaction as the retailer's, which `processed` saw, so the high watermark is final.
+    const tp002 = await kafka.topicOffsets(kyodo.topics.outbox('TP002'));
+    expect(tp002.map((o) => o.high)).toEqual(['0']);
+    // The audit says what TP001's delivery rested on.
+    await waitFor(
+      () =>
+        audit.records
+          .map((r) => JSON.parse(r.value!.toString('utf8')) as JsonObject)
+          .find((a) => a.recipientId === 'TP001' && a.inboundId === delivered),
+      { what: "the audit record of TP001's delivery" },
+    ).then((record) => expect(record.basis).toEqual(['consent:C3', 'agreement:A1']));
   });
 });
