@@ -105,17 +105,17 @@ describe('kyodo apikey / audit verify / disclosures (real PostgreSQL)', () => {
       expect(await showDisclosures(ctx, SPID, { format: 'table' })).toBe(0);
       expect(out).toEqual([
         `2 deliveries about supply point ${SPID}:`,
-        'TIME                      RECIPIENT         EVENT             PURPOSES       POLICY      FIELDS DELIVERED              FIELDS WITHHELD',
-        '2026-11-27T05:00:00.000Z  TD03 (tdso)       meter-reading.v1  td-operations  2026-11-01  meterId, intervals, totalKwh  customer.contractNumber',
-        '2026-11-27T05:00:00.001Z  R0001 (retailer)  meter-reading.v1  td-operations  2026-11-01  meterId, intervals, totalKwh  customer.contractNumber',
+        'TIME                      RECIPIENT         EVENT             PURPOSES       POLICY      RESTED ON  FIELDS DELIVERED              FIELDS WITHHELD',
+        '2026-11-27T05:00:00.000Z  TD03 (tdso)       meter-reading.v1  td-operations  2026-11-01  -          meterId, intervals, totalKwh  customer.contractNumber',
+        '2026-11-27T05:00:00.001Z  R0001 (retailer)  meter-reading.v1  td-operations  2026-11-01  -          meterId, intervals, totalKwh  customer.contractNumber',
       ]);
 
       out = [];
       expect(await showDisclosures(ctx, SPID, { format: 'csv', recipient: 'TD03' })).toBe(0);
       expect(out).toEqual([
-        'time,recipientId,recipientRole,purposes,fieldsDelivered,fieldsWithheld,policyVersion,auditId,eventType,outboundId\n' +
+        'time,recipientId,recipientRole,purposes,fieldsDelivered,fieldsWithheld,policyVersion,auditId,eventType,outboundId,consentIds,agreementIds\n' +
           '2026-11-27T05:00:00.000Z,TD03,tdso,td-operations,meterId intervals totalKwh,customer.contractNumber,2026-11-01,' +
-          'e0000000-0000-5000-8000-000000000000,jp.kyodo.meter-reading.v1,f0000000-0000-5000-8000-000000000000',
+          'e0000000-0000-5000-8000-000000000000,jp.kyodo.meter-reading.v1,f0000000-0000-5000-8000-000000000000,,',
       ]);
 
       out = [];

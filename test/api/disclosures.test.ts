@@ -1,10 +1,11 @@
-import { supplyPointHmac, type AuditRecord } from '@kyodo/audit';
+import { sealedText, supplyPointHmac, type AuditRecord } from '@kyodo/audit';
 import type { AuditPage } from '@kyodo/persistence';
 import type { DisclosureReport } from '../../apps/api/src/disclosures/disclosures.service';
 import { bearer, delivery, json, seedAudit, startApiTestBed, type ApiTestBed } from './api-harness';
 
 const SPID = '0300000000000000000001';
 const OTHER = '0300000000000000000002';
+const CONSENTED = '0300000000000000000003';
 
 // GET /v1/disclosures over audit rows appended as the audit writer appends them.
 describe('GET /v1/disclosures (real PostgreSQL)', () => {
@@ -54,6 +55,9 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
         supplyPointHmac: hmac,
         outcome: 'rejected',
         reason: 'unknown-party',
+        // As the gateway writes a rejected record: the sender's id and unknown type sealed.
+        inboundId: sealedText(bed.config.auditHmacKey, 'MR-secret-1'),
+        type: sealedText(bed.config.auditHmacKey, 'jp.example.secret.v1'),
         recipientId: null,
         recipientRole: null,
         purposes: [],
@@ -85,6 +89,20 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
         policyVersion: '2026-11-02',
         outboundId: 'b0000000-0000-5000-8000-000000000005',
       }),
+      // A third party's delivery under consent and agreement (v1.1), about a supply point of its own.
+      delivery({
+        id: 'a0000000-0000-5000-8000-000000000006',
+        time: '2026-11-28T17:00:00Z',
+        supplyPointHmac: supplyPointHmac(bed.config.auditHmacKey, CONSENTED),
+        recipientId: 'TP001',
+        recipientRole: 'third-party',
+        relations: ['consented-third-party'],
+        purposes: ['third-party-consent'],
+        fieldsDelivered: ['intervals[].kwh', 'totalKwh'],
+        fieldsWithheld: ['meterId'],
+        outboundId: 'b0000000-0000-5000-8000-000000000006',
+        basis: ['consent:C1', 'consent:C7', 'agreement:A1'],
+      }),
     ];
     await seedAudit(bed.ds, rows);
   });
@@ -105,6 +123,8 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
       auditId: 'a0000000-0000-5000-8000-000000000001',
       eventType: 'jp.kyodo.meter-reading.v1',
       outboundId: 'b0000000-0000-5000-8000-000000000001',
+      consentIds: [],
+      agreementIds: [],
     },
     second: {
       time: '2026-11-27T05:00:01.234Z',
@@ -117,6 +137,8 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
       auditId: 'a0000000-0000-5000-8000-000000000002',
       eventType: 'jp.kyodo.meter-reading.v1',
       outboundId: 'b0000000-0000-5000-8000-000000000002',
+      consentIds: [],
+      agreementIds: [],
     },
     third: {
       time: '2026-11-28T16:00:00.000Z',
@@ -129,6 +151,8 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
       auditId: 'a0000000-0000-5000-8000-000000000005',
       eventType: 'jp.kyodo.negawatt.v1',
       outboundId: 'b0000000-0000-5000-8000-000000000005',
+      consentIds: [],
+      agreementIds: [],
     },
   };
 
@@ -150,14 +174,14 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.text).toBe(
-      'time,recipientId,recipientRole,purposes,fieldsDelivered,fieldsWithheld,policyVersion,auditId,eventType,outboundId\r\n' +
+      'time,recipientId,recipientRole,purposes,fieldsDelivered,fieldsWithheld,policyVersion,auditId,eventType,outboundId,consentIds,agreementIds\r\n' +
         '2026-11-27T05:00:01.234Z,TD03,tdso,td-operations,meterId intervals totalKwh,customer.contractNumber,2026-11-01,' +
-        'a0000000-0000-5000-8000-000000000001,jp.kyodo.meter-reading.v1,b0000000-0000-5000-8000-000000000001\r\n' +
+        'a0000000-0000-5000-8000-000000000001,jp.kyodo.meter-reading.v1,b0000000-0000-5000-8000-000000000001,,\r\n' +
         '2026-11-27T05:00:01.234Z,R0001,retailer,td-operations,meterId intervals totalKwh customer.contractNumber,,2026-11-01,' +
-        'a0000000-0000-5000-8000-000000000002,jp.kyodo.meter-reading.v1,b0000000-0000-5000-8000-000000000002\r\n' +
+        'a0000000-0000-5000-8000-000000000002,jp.kyodo.meter-reading.v1,b0000000-0000-5000-8000-000000000002,,\r\n' +
         '2026-11-28T16:00:00.000Z,DR001,aggregator,negawatt-trading,negawatt.baseline negawatt.demandControl,' +
         '"customer.name weird,field ""x""",2026-11-02,' +
-        'a0000000-0000-5000-8000-000000000005,jp.kyodo.negawatt.v1,b0000000-0000-5000-8000-000000000005\r\n',
+        'a0000000-0000-5000-8000-000000000005,jp.kyodo.negawatt.v1,b0000000-0000-5000-8000-000000000005,,\r\n',
     );
   });
 
@@ -165,8 +189,37 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
     const res = await get(`supplyPointId=0100000000000000000009&format=csv`);
     expect(res.status).toBe(200);
     expect(res.text).toBe(
-      'time,recipientId,recipientRole,purposes,fieldsDelivered,fieldsWithheld,policyVersion,auditId,eventType,outboundId\r\n',
+      'time,recipientId,recipientRole,purposes,fieldsDelivered,fieldsWithheld,policyVersion,auditId,eventType,outboundId,consentIds,agreementIds\r\n',
     );
+  });
+
+  it('names the consents and agreement a delivery to a third party rested on (JSON and CSV)', async () => {
+    const consented = await report(`supplyPointId=${CONSENTED}`);
+    expect(consented.items).toEqual([
+      expect.objectContaining({
+        recipientId: 'TP001',
+        auditId: 'a0000000-0000-5000-8000-000000000006',
+        consentIds: ['C1', 'C7'],
+        agreementIds: ['A1'],
+      }),
+    ]);
+    const csv = await get(`supplyPointId=${CONSENTED}&format=csv`);
+    expect(csv.text.split('\r\n')[1]).toMatch(/,C1 C7,A1$/);
+  });
+
+  it('finds a rejected record by the id and type as sent, though the audit holds them sealed', async () => {
+    const audit = (query: string) => bed.get(`/v1/audit?${query}`, bearer(auditor));
+    const byId = json<AuditPage>(await audit('inboundId=MR-secret-1'));
+    expect(byId.items.map((r) => [r.id, r.outcome])).toEqual([
+      ['a0000000-0000-5000-8000-000000000003', 'rejected'],
+    ]);
+    expect(byId.items[0].inboundId).toBe(sealedText(bed.config.auditHmacKey, 'MR-secret-1'));
+    const byType = json<AuditPage>(await audit(`type=${encodeURIComponent('jp.example.secret.v1')}`));
+    expect(byType.items.map((r) => r.id)).toEqual(['a0000000-0000-5000-8000-000000000003']);
+    // Delivered records keep their id in clear and are found by it as before.
+    const clear = json<AuditPage>(await audit('inboundId=evt-1&outcome=delivered'));
+    expect(clear.items.length).toBeGreaterThan(0);
+    expect(json<AuditPage>(await audit('inboundId=MR-secret-2')).items).toEqual([]);
   });
 
   it('filters by recipient', async () => {

@@ -55,8 +55,8 @@ export interface ExpectedDelivery {
  * The parties related to an event and their relations, by the contract's rules: area tdso by the
  * subject's first two digits, contract holder (area tdso instead on remote islands and last-resort
  * supply), the retailers and aggregator named in the data, enrollments and consents whose inclusive
- * dates cover the event's date, consents not revoked before the event's time. The sender never
- * receives its own event.
+ * dates cover the event's date, consents not revoked before the event's time nor before now. The
+ * sender and suspended parties never receive it.
  */
 export function relatedParties(
   sent: Sent,
@@ -72,7 +72,8 @@ export function relatedParties(
   const date = data[DATE_FIELD[kind]];
   const found = new Map<string, { party: Party; relations: Set<string> }>();
   const add = (party: Party | undefined, role: PartyRole, relation: string) => {
-    if (!party || party.role !== role || party.id === sender) return;
+    // A suspended party receives nothing (v1.1).
+    if (!party || party.role !== role || party.id === sender || party.suspended === true) return;
     const entry = found.get(party.id) ?? { party, relations: new Set<string>() };
     entry.relations.add(relation);
     found.set(party.id, entry);
@@ -87,7 +88,12 @@ export function relatedParties(
         !covers(c.from, c.to)
       )
         continue;
-      if (c.revokedAt !== null && Date.parse(c.revokedAt) <= Date.parse(event.time)) continue;
+      // Revoked before the event's time, or before now, when the gateway processes it (v1.1).
+      if (
+        c.revokedAt !== null &&
+        (Date.parse(c.revokedAt) <= Date.parse(event.time) || Date.parse(c.revokedAt) <= Date.now())
+      )
+        continue;
       add(parties.get(c.thirdPartyId), 'third-party', 'consented-third-party');
     }
   };

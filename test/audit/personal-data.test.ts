@@ -28,13 +28,15 @@ const randomSpid = (area: string) => area + Array.from({ length: 20 }, () => ran
 
 const SP1 = randomSpid('03');
 const SP2 = randomSpid('03');
-const SP3 = randomSpid('09'); // Kyushu: no TSO registered there, so a retailer's own reading goes to nobody
+// Kyushu: no TSO registered there, so a dispatch whose retailer is suspended goes to nobody.
+const SP3 = randomSpid('09');
 const SP_KEY = randomSpid('03'); // only ever a (wrong) record key
 
 const REGISTRY: RegistryData = {
   parties: [
     { id: 'R0001', role: 'retailer', name: 'Clean Venture 21' },
     { id: 'R0002', role: 'retailer', name: 'Sakura Denryoku' },
+    { id: 'R0003', role: 'retailer', name: 'Paused Power', suspended: true },
     { id: 'TD03', role: 'tdso', area: '03', name: 'Tokyo T&D' },
     { id: 'OCCTO', role: 'occto', name: 'OCCTO' },
     { id: 'DR001', role: 'aggregator', name: 'Negawatt Co' },
@@ -128,15 +130,18 @@ function validEvents(): Sent[] {
     }),
   };
   const toNobody: Sent = {
-    sender: 'R0001',
-    event: factory.meterReading({
-      seed: 30,
-      area: '09',
-      supplyPointId: SP3,
-      retailerId: 'R0001',
-      contractNumber: marker('CONTRACT', 30),
-      sender: 'R0001',
-    }),
+    sender: 'DR001',
+    event: withData(
+      factory.negawatt({
+        seed: 30,
+        area: '09',
+        supplyPointId: SP3,
+        contractorId: 'DR001',
+        retailerId: 'R0003',
+        sender: 'DR001',
+      }),
+      { negawatt: { demandControl: { note: marker('DRNOTE', 30) } } },
+    ),
   };
   return [...switches, ...readings, negawatt, toNobody];
 }
@@ -172,6 +177,43 @@ function invalidRecords(
     {
       reason: 'key-mismatch',
       record: { topic: inbox('TD03'), key: SP_KEY, value: toRecordValue(reading(42, {})) },
+    },
+    // Strings the sender chose (its id, its source, an unknown type) reach the audit only sealed.
+    {
+      reason: 'unknown-type',
+      record: {
+        topic: inbox('TD03'),
+        key: SP1,
+        value: toRecordValue({
+          ...reading(46, {}),
+          id: marker('EVENTID', 46),
+          type: `jp.example.${marker('TYPE', 46)}.v1`,
+        }),
+      },
+    },
+    {
+      reason: 'source-mismatch',
+      record: {
+        topic: inbox('TD03'),
+        key: SP1,
+        value: toRecordValue({
+          ...reading(47, {}),
+          id: marker('EVENTID', 47),
+          source: `urn:${marker('SOURCE', 47)}`,
+        }),
+      },
+    },
+    {
+      reason: 'sender-not-allowed',
+      record: {
+        topic: inbox('R0001'),
+        key: SP1,
+        value: toRecordValue({
+          ...reading(48, {}),
+          source: 'urn:kyodo:party:R0001',
+          id: marker('EVENTID', 48),
+        }),
+      },
     },
     {
       reason: 'unparseable',
@@ -229,13 +271,17 @@ function personalValues(): string[] {
     values.add(marker('METER', i));
     values.add(String(9876.5432 + i));
   }
-  for (const n of [10, 11, 12, 30, 40, 41, 42]) values.add(marker('CONTRACT', n));
+  for (const n of [10, 11, 12, 30, 40, 41, 42, 46, 47, 48]) values.add(marker('CONTRACT', n));
   values.add(marker('NAME', 43));
   values.add(marker('TEL', 43));
   values.add(marker('BIRTH', 0));
   values.add(marker('KEYNAME', 0));
   values.add(`${RUN}@example.invalid`);
   values.add(marker('DRNOTE', 0));
+  values.add(marker('DRNOTE', 30));
+  for (const n of [46, 47, 48]) values.add(marker('EVENTID', n));
+  values.add(marker('TYPE', 46));
+  values.add(marker('SOURCE', 47));
   return [...values];
 }
 

@@ -170,6 +170,8 @@ describe('tamper evidence of the audit trail written from real gateway output', 
       outcome: row.outcome,
       reason: row.reason,
       outbound_id: row.outboundId,
+      // Copied like every other field: a forgery that dropped it would fail on its content instead.
+      basis: row.basis ?? null,
       chain_partition: row.chainPartition,
       chain_offset: row.chainOffset,
       prev_hash: row.prevHash,

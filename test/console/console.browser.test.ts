@@ -280,7 +280,7 @@ describe('the compliance console in headless Chromium, against kyodo run after t
     expect(file).not.toContain(SPID);
     const lines = readFileSync(join(downloads, file), 'utf8').trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'time,recipientId,recipientRole,purposes,fieldsDelivered,fieldsWithheld,policyVersion,auditId,eventType,outboundId',
+      'time,recipientId,recipientRole,purposes,fieldsDelivered,fieldsWithheld,policyVersion,auditId,eventType,outboundId,consentIds,agreementIds',
     );
     const rows = await page.$$eval('#timeline tbody tr:not(.day)', (trs) => trs.length);
     expect(lines).toHaveLength(rows + 1);

@@ -1,7 +1,8 @@
 import { CloudEvent } from 'cloudevents';
 import type { EventKind, InboundEvent, JsonObject, RegistryData, RejectionReason } from '@kyodo/contracts';
 import { factory, toRecordValue } from '@kyodo/contracts/testing';
-import { outboundEventId } from '@kyodo/audit';
+import { outboundEventId, SEALED_PREFIX } from '@kyodo/audit';
+import { loadPolicy } from '@kyodo/policy';
 import type { KyodoConfig } from '@kyodo/config';
 import type { ProducedRecord } from '@kyodo/kafka';
 import { GatewayService } from '../../apps/gateway/src/gateway.service';
@@ -15,6 +16,8 @@ import {
 } from '../support/harness';
 import { importRegistry, startKyodo } from '../support/kyodo';
 import { expectedFor } from './oracle';
+
+const POLICY_VERSION = loadPolicy().version;
 
 // End to end on the real broker and database: the registry has all five roles in two areas; every row
 // of the contract's table is exercised; every party's outbox is read; nothing else may appear anywhere.
@@ -34,6 +37,7 @@ const REGISTRY: RegistryData = {
     { id: 'DR002', role: 'aggregator', name: 'Demand Flex' },
     { id: 'TP001', role: 'third-party', name: 'Home Energy App' },
     { id: 'TP002', role: 'third-party', name: 'Kakeibo Navi' },
+    { id: 'R0009', role: 'retailer', name: 'Suspended Power', suspended: true },
   ],
   enrollments: [{ aggregatorId: 'DR001', supplyPointId: SP_A, from: '2026-01-01', to: '2027-12-31' }],
   consents: [
@@ -157,20 +161,8 @@ function events(): Sent[] {
       },
     },
     {
-      sender: 'R0001',
-      kind: 'meter-reading',
-      event: factory.meterReading({
-        seed: 4,
-        area: '03',
-        supplyPointId: SP_A,
-        retailerId: 'R0001',
-        readingDate: '2026-11-25',
-        sender: 'R0001',
-      }),
-      recipients: { TD03: ['area-tdso'], DR001: ['enrolled-aggregator'], TP001: ['consented-third-party'] },
-    },
-    {
-      sender: 'OCCTO',
+      // The area's TSO sends a negawatt dispatch: the contracted aggregator gets every item.
+      sender: 'TD06',
       kind: 'negawatt',
       event: withExtra(
         factory.negawatt({
@@ -180,12 +172,31 @@ function events(): Sent[] {
           contractorId: 'DR001',
           retailerId: 'R0001',
           date: '2026-11-26',
-          sender: 'OCCTO',
+          sender: 'TD06',
         }),
         { ...EXTRA, negawatt: { secretItem: 'LEAK-6' } },
       ),
       recipients: {
         DR001: ['contracted-aggregator'],
+        R0001: ['contract-retailer'],
+        TP001: ['consented-third-party'],
+      },
+    },
+    {
+      // The contracted aggregator sends one: the area's TSO receives it.
+      sender: 'DR001',
+      kind: 'negawatt',
+      event: factory.negawatt({
+        seed: 6,
+        area: '06',
+        supplyPointId: SP_B,
+        contractorId: 'DR001',
+        retailerId: 'R0001',
+        dispatchId: 'D-6',
+        date: '2026-11-26',
+        sender: 'DR001',
+      }),
+      recipients: {
         TD06: ['area-tdso'],
         R0001: ['contract-retailer'],
         TP001: ['consented-third-party'],
@@ -275,6 +286,8 @@ function badRecords(inbox: (id: string) => string): { reason: RejectionReason; r
       record: { topic: to, key: SP_A, value: value({ data: { intervals: 'many' } }) },
     },
     { reason: 'too-large', record: { topic: to, key: SP_A, value: Buffer.alloc(1024 * 1024 + 1, 0x20) } },
+    // Contract v1.1: only the roles that originate an event type may send it.
+    ...notAllowed(inbox),
     {
       reason: 'area-mismatch',
       record: {
@@ -307,6 +320,86 @@ function badRecords(inbox: (id: string) => string): { reason: RejectionReason; r
         ),
       },
     },
+  ];
+}
+
+/** Valid events from parties that may not send them: each lands in the DLQ as `sender-not-allowed`. */
+function notAllowed(inbox: (id: string) => string): { reason: RejectionReason; record: ProducedRecord }[] {
+  const from = (sender: string, event: InboundEvent) => ({
+    reason: 'sender-not-allowed' as const,
+    record: { topic: inbox(sender), key: event.subject, value: toRecordValue(event) },
+  });
+  return [
+    // A third party's switch, which would otherwise reach both retailers, the TSO and OCCTO.
+    from(
+      'TP001',
+      factory.contractSwitch({
+        seed: 60,
+        area: '03',
+        supplyPointId: SP_A,
+        fromRetailerId: 'R0001',
+        toRetailerId: 'R0002',
+        sender: 'TP001',
+      }),
+    ),
+    // An aggregator's switch.
+    from(
+      'DR002',
+      factory.contractSwitch({
+        seed: 61,
+        area: '03',
+        supplyPointId: SP_A,
+        fromRetailerId: 'R0001',
+        toRetailerId: 'R0002',
+        sender: 'DR002',
+      }),
+    ),
+    // Another area's TSO reading a Tokyo meter.
+    from(
+      'TD06',
+      factory.meterReading({
+        seed: 62,
+        area: '03',
+        supplyPointId: SP_A,
+        retailerId: 'R0001',
+        sender: 'TD06',
+      }),
+    ),
+    // A retailer's meter reading.
+    from(
+      'R0001',
+      factory.meterReading({
+        seed: 63,
+        area: '03',
+        supplyPointId: SP_A,
+        retailerId: 'R0001',
+        sender: 'R0001',
+      }),
+    ),
+    // A negawatt dispatch for another contractor.
+    from(
+      'DR002',
+      factory.negawatt({
+        seed: 64,
+        area: '06',
+        supplyPointId: SP_B,
+        contractorId: 'DR001',
+        retailerId: 'R0001',
+        sender: 'DR002',
+      }),
+    ),
+    // A suspended retailer's switch, though it names itself.
+    from(
+      'R0009',
+      factory.contractSwitch({
+        seed: 65,
+        area: '03',
+        supplyPointId: SP_A,
+        fromRetailerId: 'R0009',
+        toRetailerId: 'R0002',
+        sender: 'R0009',
+      }),
+    ),
   ];
 }
 
@@ -413,7 +506,7 @@ describe('gateway end to end (real Kafka and PostgreSQL)', () => {
       expect(new Date(event.time!).toISOString()).toBe(new Date(origin.event.time).toISOString());
       expect(event.id).toBe(outboundEventId(origin.event.source, origin.event.id, recipient));
       expect(json.kyodoorigin).toBe(`urn:kyodo:party:${origin.sender}`);
-      expect(json.kyodopolicy).toBe('2026-11-27.1');
+      expect(json.kyodopolicy).toBe(POLICY_VERSION);
       const audit = audits.find((a) => a.id === json.kyodoaudit);
       expect(audit).toMatchObject({ outcome: 'delivered', recipientId: recipient, outboundId: event.id });
     }
@@ -450,6 +543,22 @@ describe('gateway end to end (real Kafka and PostgreSQL)', () => {
     const deliveries = sent.reduce((n, s) => n + Object.keys(s.recipients).length, 0);
     expect(audits).toHaveLength(deliveries + bad.length);
     const text = audits.map((r) => r.value!.toString('utf8')).join('\n');
+    const parsed = audits.map((r) => JSON.parse(r.value!.toString('utf8')) as JsonObject);
+    // A rejected record's id is the sender's choice: the audit holds it only as a keyed HMAC.
+    const rejected = parsed.filter((a) => a.outcome === 'rejected');
+    expect(rejected).toHaveLength(bad.length);
+    for (const a of rejected) {
+      if (typeof a.inboundId === 'string') expect(a.inboundId.startsWith(SEALED_PREFIX)).toBe(true);
+      else expect(a.inboundId).toBeNull();
+    }
+    for (const b of notAllowed((id) => kyodo.topics.inbox(id))) {
+      const id = (JSON.parse(String(b.record.value)) as JsonObject).id as string;
+      expect(text).not.toContain(`"${id}"`);
+    }
+    // A delivery under consent names the consent it rested on (no agreements listed: v1 behaviour).
+    const consented = parsed.filter((a) => a.recipientId === 'TP001');
+    expect(consented.length).toBeGreaterThan(0);
+    for (const a of consented) expect(a.basis).toEqual([expect.stringMatching(/^consent:C[12]$/)]);
     for (const s of sent) {
       expect(text).not.toContain(s.event.subject);
       const customer = s.event.data.customer as JsonObject | undefined;

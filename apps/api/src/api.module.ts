@@ -52,8 +52,9 @@ import { RegistrySummaryService } from './registry/registry-summary.service';
     },
     {
       provide: AuditSearchService,
-      inject: [AuditRepository],
-      useFactory: (audit: AuditRepository) => new AuditSearchService(audit),
+      inject: [AuditRepository, CONFIG],
+      useFactory: (audit: AuditRepository, config: KyodoConfig) =>
+        new AuditSearchService(audit, config.auditHmacKey),
     },
     {
       provide: ReconciliationService,

@@ -88,13 +88,23 @@ export function disclosuresTable(report: DisclosureReport): string[] {
     .join(', ');
   const about = `supply point ${report.supplyPointId}${scope ? ` (${scope})` : ''}`;
   if (report.items.length === 0) return [`No deliveries about ${about} are recorded.`];
-  const header = ['TIME', 'RECIPIENT', 'EVENT', 'PURPOSES', 'POLICY', 'FIELDS DELIVERED', 'FIELDS WITHHELD'];
+  const header = [
+    'TIME',
+    'RECIPIENT',
+    'EVENT',
+    'PURPOSES',
+    'POLICY',
+    'RESTED ON',
+    'FIELDS DELIVERED',
+    'FIELDS WITHHELD',
+  ];
   const rows = report.items.map((d: Disclosure) => [
     d.time,
     `${d.recipientId} (${d.recipientRole})`,
     d.eventType.replace(/^jp\.kyodo\./, ''),
     listed(d.purposes),
     d.policyVersion,
+    restedOn(d),
     listed(d.fieldsDelivered),
     listed(d.fieldsWithheld),
   ]);
@@ -109,6 +119,15 @@ export function disclosuresTable(report: DisclosureReport): string[] {
     line(header),
     ...rows.map(line),
   ];
+}
+
+/** The consents and agreements a delivery rested on: `consent C1, agreement A1`, or `-`. */
+function restedOn(d: Disclosure): string {
+  const parts = [
+    ...(d.consentIds ?? []).map((id) => `consent ${id}`),
+    ...(d.agreementIds ?? []).map((id) => `agreement ${id}`),
+  ];
+  return parts.length === 0 ? '-' : parts.join(', ');
 }
 
 function listed(values: readonly string[]): string {

@@ -31,7 +31,7 @@ export function registerRegistryCommands(program: Command, ctx: CliContext): voi
   registry
     .command('import')
     .description(
-      "check a registry file and upsert its parties, enrollments and consents into the database, then create the parties' topics",
+      "check a registry file and upsert its parties, enrollments, consents and agreements into the database, then create the parties' topics",
     )
     .argument('<file>', 'registry YAML file (see CONTRACT.md, "Registry file")')
     .option('--secrets <file>', 'YAML map of party id to SCRAM password, for the secured broker')
@@ -92,8 +92,14 @@ export async function importRegistryFile(
   }
   ctx.out(
     `Registry version ${String(imported.version)}: upserted ${plural(imported.parties, 'party', 'parties')}, ` +
-      `${plural(imported.enrollments, 'enrollment')} and ${plural(imported.consents, 'consent')} from ${file}`,
+      `${plural(imported.enrollments, 'enrollment')}, ${plural(imported.consents, 'consent')} and ` +
+      `${plural(imported.agreements, 'agreement')} from ${file}`,
   );
+  if (imported.agreementsListed) {
+    ctx.out(
+      'The registry lists agreements: a consented third party receives data only under an agreement in force.',
+    );
+  }
   if (options.secrets !== undefined) {
     ctx.progress(
       `Note: ${plural(secrets.length, 'SCRAM password')} in ${options.secrets} checked but not stored: ` +

@@ -72,6 +72,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       hmacKey: config.auditHmacKey,
       clock,
       acceptedIds: this.accepted.ids,
+      registryCurrent: () => registry.isCurrent(),
     });
   }
 

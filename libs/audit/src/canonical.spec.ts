@@ -6,6 +6,7 @@ import {
   canonicalInstant,
   canonicalOffset,
   normalizeAuditRecord,
+  OPTIONAL_AUDIT_RECORD_FIELDS,
   sha256Hex,
 } from './canonical';
 import type { AuditRecord } from './record';
@@ -48,6 +49,24 @@ describe('canonicalEncoding', () => {
 
   it('covers every AuditRecord field exactly once', () => {
     expect([...AUDIT_RECORD_FIELDS].sort()).toEqual(Object.keys(auditRecordFixture()).sort());
+    expect(OPTIONAL_AUDIT_RECORD_FIELDS).toEqual(['basis']);
+  });
+
+  it('encodes an optional field only when present, after the required ones, so older rows keep their hash', () => {
+    const old = auditRecordFixture();
+    // The first test pins the encoding of a record without optional fields, as it was before they existed.
+    const before = sha256Hex(canonicalEncoding(old, 1, '7', GENESIS));
+    expect(auditRowHash({ ...old, basis: undefined }, 1, '7', GENESIS)).toBe(before);
+    expect(auditRowHash({ ...old, basis: null } as unknown as AuditRecord, 1, '7', GENESIS)).toBe(before);
+    const withBasis = { ...old, basis: ['consent:C1', 'agreement:A1'] };
+    expect(canonicalEncoding(withBasis, 1, '7', GENESIS)).toBe(
+      `${canonicalEncoding(old, 1, '7', GENESIS).slice(0, -1)},"basis",["consent:C1","agreement:A1"]]`,
+    );
+    // Present but empty is not absent.
+    expect(auditRowHash({ ...old, basis: [] }, 1, '7', GENESIS)).not.toBe(before);
+    expect(() =>
+      canonicalEncoding({ ...old, basis: 'C1' } as unknown as AuditRecord, 1, '7', GENESIS),
+    ).toThrow(AuditRecordError);
   });
 
   it('ignores properties that are not AuditRecord fields', () => {
@@ -194,6 +213,8 @@ describe('normalizeAuditRecord', () => {
     expect(out.time).toBe('2026-11-27T05:00:00.000Z');
     expect(out.inboundOffset).toBe('42');
     expect(out.eventTime).toBe('2026-11-27T05:00:00Z');
+    expect('basis' in out).toBe(false);
+    expect(normalizeAuditRecord({ ...input, basis: ['consent:C1'] }).basis).toEqual(['consent:C1']);
   });
 
   it('replaces what PostgreSQL cannot store faithfully (NUL, unpaired surrogates), keeps real pairs', () => {

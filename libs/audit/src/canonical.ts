@@ -9,9 +9,14 @@ export class AuditRecordError extends Error {
 
 type FieldKind = 'text' | 'nullable-text' | 'int' | 'text-list';
 
+/** Fields added after the first rows were chained: encoded only when present (see canonicalEncoding). */
+type OptionalField = 'basis';
+
 /**
- * Every AuditRecord field, in encoding order. A field added to AuditRecord must be added here, which
- * changes the encoding: bump ENCODING_VERSION and keep verifying older rows with the old one.
+ * Every required AuditRecord field, in encoding order. A required field added to AuditRecord must be
+ * added here, which changes the encoding: bump ENCODING_VERSION and keep verifying older rows with the
+ * old one. An optional field goes into OPTIONAL_FIELD_KINDS instead, which leaves older rows' encoding
+ * as it was.
  */
 const FIELD_KINDS = {
   id: 'text',
@@ -34,9 +39,18 @@ const FIELD_KINDS = {
   outcome: 'text',
   reason: 'nullable-text',
   outboundId: 'nullable-text',
-} as const satisfies Record<keyof AuditRecord, FieldKind>;
+} as const satisfies Record<Exclude<keyof AuditRecord, OptionalField>, FieldKind>;
 
-export const AUDIT_RECORD_FIELDS = Object.keys(FIELD_KINDS) as readonly (keyof AuditRecord)[];
+/** Optional fields, in encoding order; each follows the required ones as a name, value pair when present. */
+const OPTIONAL_FIELD_KINDS = {
+  basis: 'text-list',
+} as const satisfies Record<OptionalField, FieldKind>;
+
+export const AUDIT_RECORD_FIELDS = Object.keys(FIELD_KINDS) as readonly Exclude<
+  keyof AuditRecord,
+  OptionalField
+>[];
+export const OPTIONAL_AUDIT_RECORD_FIELDS = Object.keys(OPTIONAL_FIELD_KINDS) as readonly OptionalField[];
 
 export const ENCODING_VERSION = 'kyodo-audit-v1';
 
@@ -48,9 +62,14 @@ export const ENCODING_VERSION = 'kyodo-audit-v1';
  *    type, supplyPointHmac, recipientId, recipientRole, relations, purposes, fieldsDelivered,
  *    fieldsWithheld, policyVersion, outcome, reason, outboundId]
  *
+ * then, for each optional field that is present (not undefined), in OPTIONAL_AUDIT_RECORD_FIELDS
+ * order, its name and its value (`"basis", [...]`). A record without optional fields encodes exactly as
+ * before they existed, so rows chained earlier still verify.
+ *
  * Strings are JSON strings, integers JSON numbers, absent values `null`, lists JSON arrays of strings
  * in the order given (order is meaningful and never sorted). A JSON array of scalars and arrays parses
- * back to exactly one value, so two rows that differ in any field encode differently. Values are
+ * back to exactly one value, and the required fields are a fixed number, so two rows that differ in
+ * any field (or in having an optional one) encode differently. Values are
  * encoded as given: normalise with `normalizeAuditRecord` first so they read back from the database
  * unchanged.
  */
@@ -67,6 +86,10 @@ export function canonicalEncoding(
     checkText('prevHash', prevHash),
   ];
   for (const field of AUDIT_RECORD_FIELDS) values.push(checkField(field, record[field]));
+  for (const field of OPTIONAL_AUDIT_RECORD_FIELDS) {
+    const value = record[field];
+    if (value !== undefined && value !== null) values.push(field, checkField(field, value));
+  }
   return JSON.stringify(values);
 }
 
@@ -85,7 +108,10 @@ export function auditRowHash(
 }
 
 function checkField(field: keyof AuditRecord, value: unknown): unknown {
-  const kind: FieldKind = FIELD_KINDS[field];
+  const kind: FieldKind =
+    field in OPTIONAL_FIELD_KINDS
+      ? OPTIONAL_FIELD_KINDS[field as OptionalField]
+      : FIELD_KINDS[field as Exclude<keyof AuditRecord, OptionalField>];
   switch (kind) {
     case 'text':
       return checkText(field, value);
@@ -172,6 +198,11 @@ export function normalizeAuditRecord(record: AuditRecord): AuditRecord {
   for (const field of AUDIT_RECORD_FIELDS) {
     const value = checkField(field, (record as unknown as Record<string, unknown>)[field]);
     out[field] = cleanValue(value);
+  }
+  for (const field of OPTIONAL_AUDIT_RECORD_FIELDS) {
+    const value = (record as unknown as Record<string, unknown>)[field];
+    // null (a database column with no value) means absent, as undefined does.
+    if (value !== undefined && value !== null) out[field] = cleanValue(checkField(field, value));
   }
   out.time = canonicalInstant(out.time as string);
   out.inboundPartition = canonicalPartition('inboundPartition', out.inboundPartition as number);

@@ -22,7 +22,7 @@ const nullableText = fc.option(text, { nil: null });
 const list = fc.array(text, { maxLength: 3 });
 const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
 
-const record: fc.Arbitrary<AuditRecord> = fc.record({
+const requiredFields = fc.record({
   id: fc.uuid(),
   time: fc
     .date({
@@ -50,6 +50,11 @@ const record: fc.Arbitrary<AuditRecord> = fc.record({
   reason: fc.constantFrom(null, 'unparseable', 'unknown-type'),
   outboundId: fc.option(fc.uuid(), { nil: null }),
 });
+/** Optional fields (`basis`) are present on some records only, as on rows written before they existed. */
+const optionalList = fc.option(list, { nil: undefined });
+const record: fc.Arbitrary<AuditRecord> = fc
+  .tuple(requiredFields, optionalList)
+  .map(([r, basis]): AuditRecord => (basis === undefined ? r : { ...r, basis }));
 
 /** A chain of 1..3 partitions, offsets with gaps, built by `chain` and sorted as it is stored. */
 const chainArb = fc
@@ -70,7 +75,7 @@ const chainArb = fc
     return chain(inputs);
   });
 
-type Kind = 'text' | 'nullable' | 'int' | 'list' | 'offset' | 'hash';
+type Kind = 'text' | 'nullable' | 'int' | 'list' | 'optional-list' | 'offset' | 'hash';
 const FIELDS: Record<keyof ChainedAuditRow, Kind> = {
   id: 'text',
   time: 'text',
@@ -92,6 +97,7 @@ const FIELDS: Record<keyof ChainedAuditRow, Kind> = {
   outcome: 'text',
   reason: 'nullable',
   outboundId: 'nullable',
+  basis: 'optional-list',
   chainPartition: 'int',
   chainOffset: 'offset',
   prevHash: 'hash',
@@ -104,6 +110,8 @@ const candidates = fc.record({
   nullable: nullableText,
   int: fc.integer({ min: 0, max: 5 }),
   list,
+  // Adding, changing or removing an optional field.
+  'optional-list': optionalList,
   offset: fc.integer({ min: 0, max: 80 }).map(String),
   hash: fc.oneof(hex64, fc.constant(GENESIS_HASH)),
 });
@@ -158,10 +166,15 @@ function apply(
       const kind = FIELDS[t.field];
       const old = target[t.field];
       let value: unknown = t.values[kind];
-      if (kind === 'list' && t.reverse && (old as string[]).length > 1)
+      if (
+        (kind === 'list' || kind === 'optional-list') &&
+        t.reverse &&
+        ((old as string[] | undefined)?.length ?? 0) > 1
+      )
         value = [...(old as string[])].reverse();
       if (JSON.stringify(value) === JSON.stringify(old)) return undefined;
       const edited = { ...target, [t.field]: value } as ChainedAuditRow;
+      if (value === undefined) delete (edited as Partial<ChainedAuditRow>)[t.field];
       const out = [...rows];
       out[i] = edited;
       return { rows: out, expected: { ...identity(edited), problems: ['edited'] } };

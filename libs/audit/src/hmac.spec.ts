@@ -1,4 +1,4 @@
-import { supplyPointHasher, supplyPointHmac } from './hmac';
+import { SEALED_PREFIX, sealedText, supplyPointHasher, supplyPointHmac } from './hmac';
 
 describe('supplyPointHmac', () => {
   it('is HMAC-SHA256 in lower-case hex (known vector)', () => {
@@ -29,5 +29,13 @@ describe('supplyPointHmac', () => {
 
   it('refuses an empty key', () => {
     expect(() => supplyPointHmac('', 'x')).toThrow(RangeError);
+  });
+});
+
+describe('sealedText', () => {
+  it('is the prefixed HMAC under the same key as supply point ids, so a lookup can compute it', () => {
+    expect(sealedText('key', 'evt-1')).toBe(`${SEALED_PREFIX}${supplyPointHmac('key', 'evt-1')}`);
+    expect(sealedText('key', 'evt-1')).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(sealedText('other-key', 'evt-1')).not.toBe(sealedText('key', 'evt-1'));
   });
 });

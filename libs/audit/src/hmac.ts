@@ -30,3 +30,17 @@ function toKeyObject(key: string | Buffer): KeyObject {
   if (bytes.length === 0) throw new RangeError('the supply point HMAC key must not be empty');
   return createSecretKey(bytes);
 }
+
+/**
+ * Marks a value the audit holds only as its keyed HMAC: a string a sender chose (the id, source or
+ * type of a rejected record) may carry personal data, so it never enters the audit in clear.
+ */
+export const SEALED_PREFIX = 'hmac-sha256:';
+
+/**
+ * `hmac-sha256:<hex>`: the HMAC of a sender-chosen string under the audit key (the supply point key).
+ * Searching the audit for a value compares against both the value and this, so a lookup still works.
+ */
+export function sealedText(key: string | Buffer, value: string): string {
+  return `${SEALED_PREFIX}${supplyPointHmac(key, value)}`;
+}

@@ -36,4 +36,21 @@ export interface AuditRecord {
   readonly reason: RejectionReason | null;
   /** The outbound CloudEvent id for a delivery (the `id` on `kyodo.out.<recipient>`). */
   readonly outboundId: string | null;
+  /**
+   * (v1.1, optional) What a consented-third-party delivery rested on: `consent:<id>` of each consent
+   * that covered it, then `agreement:<id>` of each agreement in force. Absent on every other record
+   * (and on every record written before it existed, whose hashes it therefore does not change).
+   */
+  readonly basis?: readonly string[];
+}
+
+/** The consent and agreement ids in a record's `basis`. */
+export function basisIds(basis: readonly string[] | undefined): { consents: string[]; agreements: string[] } {
+  const consents: string[] = [];
+  const agreements: string[] = [];
+  for (const entry of basis ?? []) {
+    if (entry.startsWith('consent:')) consents.push(entry.slice('consent:'.length));
+    else if (entry.startsWith('agreement:')) agreements.push(entry.slice('agreement:'.length));
+  }
+  return { consents, agreements };
 }

@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       cacheDir: join('/xdg', 'kyodo'),
       stateDir: join('/xdg', 'kyodo', 'state'),
       registryRefreshMs: 2000,
+      registryMaxStalenessMs: 60_000,
       partitionsPerTopic: 3,
       instanceId: undefined,
       duplicateWindowMs: 7 * 24 * 3600_000,
@@ -62,6 +63,7 @@ describe('loadConfig', () => {
       KYODO_CACHE_DIR: '/cache',
       KYODO_STATE_DIR: '/state',
       KYODO_REGISTRY_REFRESH_MS: '100',
+      KYODO_REGISTRY_MAX_STALENESS_MS: '5000',
       KYODO_PARTITIONS: '12',
       KYODO_INSTANCE_ID: 'kyodo-1',
       KYODO_KAFKA_CLIENT: 'kafkajs',
@@ -86,6 +88,7 @@ describe('loadConfig', () => {
       cacheDir: '/cache',
       stateDir: '/state',
       registryRefreshMs: 100,
+      registryMaxStalenessMs: 5000,
       partitionsPerTopic: 12,
       instanceId: 'kyodo-1',
       duplicateWindowMs: 48 * 3600_000,
@@ -111,10 +114,23 @@ describe('loadConfig', () => {
     [{ KYODO_HTTP_PORT: '' }, 'httpPort', 8080],
     [{ KYODO_PARTITIONS: '' }, 'partitionsPerTopic', 3],
     [{ KYODO_REGISTRY_REFRESH_MS: '' }, 'registryRefreshMs', 2000],
+    [{ KYODO_REGISTRY_MAX_STALENESS_MS: '' }, 'registryMaxStalenessMs', 60_000],
     [{ KYODO_LOG_LEVEL: '' }, 'logLevel', 'info'],
     [{ KYODO_LOG_LEVEL: '' }, 'logLevelFromEnv', false],
   ] as const)('an empty %j takes the default', (env, key, expected) => {
     expect(loadConfig({ ...BASE, ...env })[key]).toBe(expected);
+  });
+
+  it('refuses a registry staleness bound that is not a positive integer or not longer than the refresh interval', () => {
+    expect(configError({ ...BASE, KYODO_REGISTRY_MAX_STALENESS_MS: '1m' }).message).toBe(
+      'KYODO_REGISTRY_MAX_STALENESS_MS must be an integer >= 1, got "1m"',
+    );
+    expect(
+      configError({ ...BASE, KYODO_REGISTRY_REFRESH_MS: '2000', KYODO_REGISTRY_MAX_STALENESS_MS: '2000' })
+        .message,
+    ).toMatch(
+      /KYODO_REGISTRY_MAX_STALENESS_MS \(2000\) must be longer than KYODO_REGISTRY_REFRESH_MS \(2000\)/,
+    );
   });
 
   describe('the audit HMAC key', () => {

@@ -35,6 +35,12 @@ export interface KyodoConfig {
   readonly stateDir: string;
   /** How often the gateway re-reads the registry, in milliseconds. */
   readonly registryRefreshMs: number;
+  /**
+   * KYODO_REGISTRY_MAX_STALENESS_MS (default 60000, contract v1.1): when the gateway's last successful
+   * registry refresh is older than this, it delivers nothing under consented-third-party until the
+   * registry is current again (a revocation may be missing); other relations continue.
+   */
+  readonly registryMaxStalenessMs: number;
   readonly partitionsPerTopic: number;
   /**
    * KYODO_INSTANCE_ID: names this instance's transactional producer, so a restarted instance fences its
@@ -160,6 +166,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     );
   }
   const cacheDir = env.KYODO_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'kyodo');
+  const registryRefreshMs = int(env, 'KYODO_REGISTRY_REFRESH_MS', 2000, 100);
+  const registryMaxStalenessMs = int(env, 'KYODO_REGISTRY_MAX_STALENESS_MS', 60_000, 1);
+  if (registryMaxStalenessMs <= registryRefreshMs) {
+    throw new ConfigError(
+      `KYODO_REGISTRY_MAX_STALENESS_MS (${registryMaxStalenessMs}) must be longer than ` +
+        `KYODO_REGISTRY_REFRESH_MS (${registryRefreshMs}): otherwise the registry counts as stale between two refreshes`,
+    );
+  }
   return {
     kafkaBrokers: brokers,
     kafkaBrokersFromEnv: env.KAFKA_BROKERS !== undefined && env.KAFKA_BROKERS !== '',
@@ -176,7 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     logLevelFromEnv: Boolean(env.KYODO_LOG_LEVEL),
     cacheDir,
     stateDir: env.KYODO_STATE_DIR ?? join(cacheDir, 'state'),
-    registryRefreshMs: int(env, 'KYODO_REGISTRY_REFRESH_MS', 2000, 100),
+    registryRefreshMs,
+    registryMaxStalenessMs,
     partitionsPerTopic: int(env, 'KYODO_PARTITIONS', 3, 1),
     instanceId: instanceId(env),
     duplicateWindowMs: int(env, 'KYODO_DUPLICATE_WINDOW_HOURS', 7 * 24, 1) * 3600_000,

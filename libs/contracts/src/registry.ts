@@ -29,6 +29,8 @@ export interface Party {
   readonly name: string;
   /** Only for role `tdso`. */
   readonly area?: AreaCode;
+  /** (v1.1) While true the party neither sends nor receives: its events are rejected, nothing is delivered to it. */
+  readonly suspended?: boolean;
 }
 
 /** An aggregator's negawatt contract for a supply point; dates are inclusive `YYYY-MM-DD`. */
@@ -54,10 +56,23 @@ export interface Consent {
   readonly revokedAt: string | null;
 }
 
+/** (v1.1) A third party's agreement on the protection of personal data; dates are inclusive `YYYY-MM-DD`. */
+export interface Agreement {
+  readonly id: string;
+  readonly thirdPartyId: string;
+  readonly from: string;
+  readonly to: string;
+}
+
 export interface RegistryData {
   readonly parties: readonly Party[];
   readonly enrollments: readonly Enrollment[];
   readonly consents: readonly Consent[];
+  /**
+   * (v1.1) Present when the registry lists agreements (even an empty list): then a consented third
+   * party also needs an agreement in force on the event's date. Absent: v1 behaviour, consent alone.
+   */
+  readonly agreements?: readonly Agreement[];
 }
 
 /** An immutable, indexed view of the registry, built once per refresh and shared by every evaluation. */
@@ -67,6 +82,9 @@ export class RegistrySnapshot {
   private readonly tdsoByArea = new Map<AreaCode, Party>();
   private readonly enrollmentsBySupplyPoint = new Map<string, Enrollment[]>();
   private readonly consentsBySupplyPoint = new Map<string, Consent[]>();
+  private readonly agreementsByThirdParty = new Map<string, Agreement[]>();
+  /** Whether the registry lists agreements, so that consented third parties need one in force. */
+  readonly agreementsListed: boolean;
 
   constructor(readonly data: RegistryData) {
     const parties = new Map<string, Party>();
@@ -80,6 +98,8 @@ export class RegistrySnapshot {
     this.occto = occto;
     for (const e of data.enrollments) push(this.enrollmentsBySupplyPoint, e.supplyPointId, e);
     for (const c of data.consents) push(this.consentsBySupplyPoint, c.supplyPointId, c);
+    this.agreementsListed = data.agreements !== undefined;
+    for (const a of data.agreements ?? []) push(this.agreementsByThirdParty, a.thirdPartyId, a);
   }
 
   static empty(): RegistrySnapshot {
@@ -100,6 +120,10 @@ export class RegistrySnapshot {
 
   consentsFor(supplyPointId: string): readonly Consent[] {
     return this.consentsBySupplyPoint.get(supplyPointId) ?? [];
+  }
+
+  agreementsFor(thirdPartyId: string): readonly Agreement[] {
+    return this.agreementsByThirdParty.get(thirdPartyId) ?? [];
   }
 }
 

@@ -86,6 +86,16 @@ export class KyodoMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly registryStale = new Gauge({
+    name: 'kyodo_registry_stale',
+    help: '1 while the gateway registry copy is older than KYODO_REGISTRY_MAX_STALENESS_MS (nothing is delivered under consent then), else 0',
+    registers: [this.registry],
+  });
+  readonly registryAgeSeconds = new Gauge({
+    name: 'kyodo_registry_age_seconds',
+    help: 'Seconds since the gateway last confirmed its registry copy current',
+    registers: [this.registry],
+  });
 
   constructor(collectDefaults = true) {
     if (collectDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'kyodo_' });

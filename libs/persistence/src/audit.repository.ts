@@ -31,7 +31,10 @@ export interface DisclosureQuery {
 
 export interface AuditSearchQuery {
   readonly recipientId?: string;
-  readonly type?: string;
+  /** One value, or any of several (a value and its sealed form: see `sealedText`). */
+  readonly type?: string | readonly string[];
+  readonly inboundId?: string | readonly string[];
+  readonly inboundSource?: string | readonly string[];
   readonly outcome?: AuditRecord['outcome'];
   readonly from?: string | Date;
   readonly to?: string | Date;
@@ -64,18 +67,18 @@ const DEFAULT_STREAM_BATCH = 2000;
 const ROW_COLUMNS = `a.id, to_char(a.time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS time, a.event_time,
   a.inbound_topic, a.inbound_partition, a.inbound_offset::text AS inbound_offset, a.inbound_source, a.inbound_id, a.type,
   a.supply_point_hmac, a.recipient_id, a.recipient_role, a.relations, a.purposes, a.fields_delivered, a.fields_withheld,
-  a.policy_version, a.outcome, a.reason, a.outbound_id,
+  a.policy_version, a.outcome, a.reason, a.outbound_id, a.basis,
   a.chain_partition, a.chain_offset::text AS chain_offset, a.prev_hash, a.hash`;
 
 const INSERT_ROWS = `
   INSERT INTO audit_record (id, time, event_time, inbound_topic, inbound_partition, inbound_offset, inbound_source,
     inbound_id, type, supply_point_hmac, recipient_id, recipient_role, relations, purposes, fields_delivered,
-    fields_withheld, policy_version, outcome, reason, outbound_id, chain_partition, chain_offset, prev_hash, hash)
+    fields_withheld, policy_version, outcome, reason, outbound_id, basis, chain_partition, chain_offset, prev_hash, hash)
   SELECT r.* FROM jsonb_to_recordset($1::jsonb) AS r(id text, time timestamptz, event_time text, inbound_topic text,
     inbound_partition integer, inbound_offset bigint, inbound_source text, inbound_id text, type text,
     supply_point_hmac text, recipient_id text, recipient_role text, relations text[], purposes text[],
     fields_delivered text[], fields_withheld text[], policy_version text, outcome text, reason text,
-    outbound_id text, chain_partition integer, chain_offset bigint, prev_hash text, hash text)
+    outbound_id text, basis text[], chain_partition integer, chain_offset bigint, prev_hash text, hash text)
   ON CONFLICT DO NOTHING`;
 
 interface DbRow {
@@ -99,6 +102,8 @@ interface DbRow {
   outcome: string;
   reason: string | null;
   outbound_id: string | null;
+  /** NULL on every record but a consented-third-party delivery (see AuditRecord.basis). */
+  basis: string[] | null;
   chain_partition: number;
   chain_offset: string;
   prev_hash: string;
@@ -253,8 +258,15 @@ export class AuditRepository {
       params.push(value);
       where.push(`${column} = $${params.length}`);
     };
+    const oneOf = (column: string, value: string | readonly string[]): void => {
+      if (typeof value === 'string') return eq(column, value);
+      params.push([...value]);
+      where.push(`${column} = ANY($${params.length}::text[])`);
+    };
     if (query.recipientId !== undefined) eq('a.recipient_id', query.recipientId);
-    if (query.type !== undefined) eq('a.type', query.type);
+    if (query.type !== undefined) oneOf('a.type', query.type);
+    if (query.inboundId !== undefined) oneOf('a.inbound_id', query.inboundId);
+    if (query.inboundSource !== undefined) oneOf('a.inbound_source', query.inboundSource);
     if (query.outcome !== undefined) eq('a.outcome', query.outcome);
     addTimeRange(where, params, query.from, query.to);
     if (query.after !== undefined) {
@@ -376,6 +388,7 @@ function toDbRow(row: ChainedAuditRow): DbRow {
     outcome: row.outcome,
     reason: row.reason,
     outbound_id: row.outboundId,
+    basis: row.basis === undefined ? null : [...row.basis],
     chain_partition: row.chainPartition,
     chain_offset: row.chainOffset,
     prev_hash: row.prevHash,
@@ -405,6 +418,8 @@ function toAuditRecord(r: DbRow): AuditRecord {
     outcome: r.outcome as AuditRecord['outcome'],
     reason: r.reason as AuditRecord['reason'],
     outboundId: r.outbound_id,
+    // Absent, not null, when the row has none: that is how it was hashed.
+    ...(r.basis === null || r.basis === undefined ? {} : { basis: r.basis }),
   };
 }
 

@@ -14,6 +14,7 @@ export interface PartyRow {
   role: string;
   name: string;
   area: string | null;
+  suspended: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -26,6 +27,7 @@ export const PartyEntity = new EntitySchema<PartyRow>({
     role: { type: 'text' },
     name: { type: 'text' },
     area: { type: 'text', nullable: true },
+    suspended: { type: 'boolean', default: false },
     createdAt: { name: 'created_at', type: 'timestamptz', default: now },
     updatedAt: { name: 'updated_at', type: 'timestamptz', default: now },
   },
@@ -132,9 +134,43 @@ export const ConsentEntity = new EntitySchema<ConsentRow>({
   ],
 });
 
+export interface AgreementRow {
+  id: string;
+  thirdPartyId: string;
+  fromDate: string;
+  toDate: string;
+  createdAt: Date;
+  updatedAt: Date;
+  thirdParty?: PartyRow;
+}
+
+export const AgreementEntity = new EntitySchema<AgreementRow>({
+  name: 'Agreement',
+  tableName: 'agreement',
+  columns: {
+    id: { type: 'text', primary: true },
+    thirdPartyId: { name: 'third_party_id', type: 'text' },
+    fromDate: { name: 'from_date', type: 'date' },
+    toDate: { name: 'to_date', type: 'date' },
+    createdAt: { name: 'created_at', type: 'timestamptz', default: now },
+    updatedAt: { name: 'updated_at', type: 'timestamptz', default: now },
+  },
+  relations: {
+    thirdParty: {
+      type: 'many-to-one',
+      target: 'Party',
+      nullable: false,
+      joinColumn: { name: 'third_party_id', foreignKeyConstraintName: 'agreement_third_party_id_fkey' },
+    },
+  },
+  checks: [{ name: 'agreement_dates', expression: 'to_date >= from_date' }],
+  indices: [{ name: 'agreement_third_party', columns: ['thirdPartyId'] }],
+});
+
 export interface RegistryVersionRow {
   singleton: boolean;
   version: string;
+  agreementsListed: boolean;
   updatedAt: Date;
 }
 
@@ -144,6 +180,7 @@ export const RegistryVersionEntity = new EntitySchema<RegistryVersionRow>({
   columns: {
     singleton: { type: 'boolean', primary: true, default: true },
     version: { type: 'bigint' },
+    agreementsListed: { name: 'agreements_listed', type: 'boolean', default: false },
     updatedAt: { name: 'updated_at', type: 'timestamptz', default: now },
   },
   checks: [{ name: 'registry_version_singleton_check', expression: 'singleton' }],
@@ -170,6 +207,7 @@ export interface AuditRecordRow {
   outcome: string;
   reason: string | null;
   outboundId: string | null;
+  basis: string[] | null;
   chainPartition: number;
   chainOffset: string;
   prevHash: string;
@@ -201,6 +239,7 @@ export const AuditRecordEntity = new EntitySchema<AuditRecordRow>({
     outcome: { type: 'text' },
     reason: { type: 'text', nullable: true },
     outboundId: { name: 'outbound_id', type: 'text', nullable: true },
+    basis: { type: 'text', array: true, nullable: true },
     chainPartition: { name: 'chain_partition', type: 'integer' },
     chainOffset: { name: 'chain_offset', type: 'bigint' },
     prevHash: { name: 'prev_hash', type: 'text' },
@@ -307,6 +346,7 @@ export const ENTITIES = [
   PartyEntity,
   EnrollmentEntity,
   ConsentEntity,
+  AgreementEntity,
   RegistryVersionEntity,
   AuditRecordEntity,
   AuditChainHeadEntity,

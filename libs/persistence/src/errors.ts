@@ -27,3 +27,8 @@ export function pgError(error: unknown): { code: string; detail?: string; constr
   }
   return e.driverError ? pgError(e.driverError) : undefined;
 }
+
+/** A database failure reported without the server's own words, which may quote personal data. */
+export class PersistenceError extends Error {
+  override readonly name = 'PersistenceError';
+}

@@ -98,6 +98,7 @@ describe('migrations', () => {
       'Audit1764201600001',
       'ApiKeys1764201600002',
       'AuditCheckRuns1764201600100',
+      'Trust1764466200000',
     ]);
     await expect(runMigrations(ds)).resolves.toEqual([]);
     const tables = await ds.query<{ tablename: string }[]>(
@@ -105,6 +106,7 @@ describe('migrations', () => {
     );
     expect(tables.map((t) => t.tablename)).toEqual(
       expect.arrayContaining([
+        'agreement',
         'api_key',
         'audit_chain_anchor',
         'audit_check_run',
@@ -190,6 +192,8 @@ describe('RegistryRepository', () => {
       parties: 5,
       enrollments: 1,
       consents: 1,
+      agreements: 0,
+      agreementsListed: false,
       version: '1',
     });
     await expect(repo.currentVersion()).resolves.toBe('1');
@@ -258,7 +262,7 @@ describe('RegistryRepository', () => {
     [
       'an enrollment naming a party that is not an aggregator',
       { parties: [], enrollments: [{ ...registry.enrollments[0], aggregatorId: 'R0001' }], consents: [] },
-      /enrollment R0001 \d{22} names R0001, whose role is retailer; it must be an aggregator/,
+      /enrollment from 2026-01-01 names R0001, whose role is retailer; it must be an aggregator/,
     ],
     [
       'a role change that strands a consent',
@@ -292,7 +296,32 @@ describe('RegistryRepository', () => {
     [
       'a bad date',
       { parties: [], enrollments: [{ ...registry.enrollments[0], from: '2026-02-30' }], consents: [] },
-      /malformed.*2026-02-30/,
+      /malformed \(PostgreSQL error 22\w{3}\)/,
+    ],
+    [
+      'the same enrollment twice (named without its supply point)',
+      { parties: [], enrollments: [registry.enrollments[0], registry.enrollments[0]], consents: [] },
+      /enrollment of one supply point with DR001 from 2026-01-01 twice/,
+    ],
+    [
+      'an agreement naming a party that is not a third party',
+      {
+        parties: [],
+        enrollments: [],
+        consents: [],
+        agreements: [{ id: 'A9', thirdPartyId: 'R0001', from: '2026-01-01', to: '2026-12-31' }],
+      },
+      /agreement A9 names R0001, whose role is retailer; it must be a third-party/,
+    ],
+    [
+      'an agreement naming an unregistered party',
+      {
+        parties: [],
+        enrollments: [],
+        consents: [],
+        agreements: [{ id: 'A9', thirdPartyId: 'TP999', from: '2026-01-01', to: '2026-12-31' }],
+      },
+      /names a party that is not registered \(agreement_third_party_id_fkey\)/,
     ],
     [
       'the same party twice',
@@ -310,7 +339,42 @@ describe('RegistryRepository', () => {
     const error = await repo.importRegistry(withRename).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryImportError);
     expect((error as Error).message).toMatch(message);
+    // Never a supply point id, never the server's detail (which quotes the row).
+    expect((error as Error).message).not.toMatch(/\d{22}|Key \(|Failing row/);
     await expect(repo.loadSnapshot()).resolves.toEqual(before);
+  });
+
+  it('stores suspension and agreements; once listed, agreements stay required', async () => {
+    const repo = new RegistryRepository(ds);
+    const listed = await repo.importRegistry({
+      parties: [{ id: 'TP002', role: 'third-party', name: 'Paused App', suspended: true }],
+      enrollments: [],
+      consents: [],
+      agreements: [{ id: 'A1', thirdPartyId: 'TP001', from: '2026-01-01', to: '2027-12-31' }],
+    });
+    expect(listed).toMatchObject({ agreements: 1, agreementsListed: true });
+    let { data } = await repo.loadSnapshot();
+    expect(data.parties.find((p) => p.id === 'TP002')).toEqual({
+      id: 'TP002',
+      role: 'third-party',
+      name: 'Paused App',
+      suspended: true,
+    });
+    expect(data.parties.find((p) => p.id === 'TP001')).not.toHaveProperty('suspended');
+    expect(data.agreements).toEqual([
+      { id: 'A1', thirdPartyId: 'TP001', from: '2026-01-01', to: '2027-12-31' },
+    ]);
+
+    // A partial file without the key (a revocation, say) leaves the requirement on; lifting works.
+    const partial = await repo.importRegistry({
+      parties: [{ id: 'TP002', role: 'third-party', name: 'Paused App' }],
+      enrollments: [],
+      consents: [],
+    });
+    expect(partial).toMatchObject({ agreements: 0, agreementsListed: true });
+    ({ data } = await repo.loadSnapshot());
+    expect(data.agreements).toHaveLength(1);
+    expect(data.parties.find((p) => p.id === 'TP002')).not.toHaveProperty('suspended');
   });
 
   it('serialises concurrent imports', async () => {
@@ -755,6 +819,26 @@ describe('AuditRepository', () => {
     process.stdout.write(`audit verify: ${verified.rows} rows in ${verifySeconds.toFixed(2)} s\n`);
     expect(verified.ok).toBe(true);
     expect(rate).toBeGreaterThan(2_000);
+  });
+
+  it('stores a basis only where there is one, and rows with and without it verify', async () => {
+    const withBasis = input(11, 0, { basis: ['consent:C1', 'agreement:A1'] });
+    const empty = input(11, 1, { basis: [] });
+    const without = input(11, 2);
+    await expect(repo().appendBatch([withBasis, empty, without])).resolves.toMatchObject({ inserted: 3 });
+    const stored: ChainedAuditRow[] = [];
+    for await (const row of repo().streamChain(11)) stored.push(row);
+    expect(stored.map((r) => r.basis)).toEqual([['consent:C1', 'agreement:A1'], [], undefined]);
+    expect(stored[2]).not.toHaveProperty('basis');
+    await expect(verifyStored()).resolves.toMatchObject({ ok: true });
+    // Dropping the basis of a row is caught like any edit.
+    await ds.query(`UPDATE audit_record SET basis = NULL WHERE id = $1`, [withBasis.record.id]);
+    const result = await verifyStored();
+    expect(result.ok).toBe(false);
+    await ds.query(`UPDATE audit_record SET basis = $2 WHERE id = $1`, [
+      withBasis.record.id,
+      ['consent:C1', 'agreement:A1'],
+    ]);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type {
+  Agreement,
   AreaCode,
   Consent,
   ConsentCategory,
@@ -8,13 +9,16 @@ import type {
   PartyRole,
   RegistryData,
 } from '@kyodo/contracts';
-import { pgError, RegistryImportError } from './errors';
+import { PersistenceError, pgError, RegistryImportError } from './errors';
 import { rowsOf, select } from './sql';
 
 export interface RegistryImportResult {
   readonly parties: number;
   readonly enrollments: number;
   readonly consents: number;
+  readonly agreements: number;
+  /** Whether the registry now lists agreements (set by any import with an `agreements` key, and kept). */
+  readonly agreementsListed: boolean;
   /** The registry version after this import. */
   readonly version: string;
 }
@@ -34,28 +38,44 @@ export class RegistryRepository {
   /**
    * Upserts everything in `data` (rows not in it are kept) and bumps the version, in one
    * transaction: on any error nothing is stored. Refuses a file naming the same key twice, and a
-   * result where an enrollment's party is not an aggregator or a consent's is not a third party.
+   * result where an enrollment's party is not an aggregator or a consent's or agreement's is not a
+   * third party. `data.agreements`, even empty, marks the registry as listing agreements for good.
+   * Error messages name keys and constraints, never a supply point id or the server's `detail`.
    */
   async importRegistry(data: RegistryData): Promise<RegistryImportResult> {
     rejectDuplicates('party', data.parties, (p) => p.id);
-    rejectDuplicates('enrollment', data.enrollments, (e) => `${e.aggregatorId} ${e.supplyPointId} ${e.from}`);
+    // Named without its supply point: an error message must not carry one.
+    rejectDuplicates(
+      'enrollment',
+      data.enrollments,
+      (e) => `${e.aggregatorId} ${e.supplyPointId} ${e.from}`,
+      (e) => `of one supply point with ${e.aggregatorId} from ${e.from}`,
+    );
     rejectDuplicates('consent', data.consents, (c) => c.id);
+    const agreements = data.agreements ?? [];
+    rejectDuplicates('agreement', agreements, (a) => a.id);
     try {
       return await this.ds.transaction(async (m) => {
         // Taken first: concurrent imports wait here instead of interleaving their upserts.
-        const bumped = rowsOf<{ version: string }>(
+        const bumped = rowsOf<{ version: string; agreements_listed: boolean }>(
           await m.query(
-            `UPDATE registry_version SET version = version + 1, updated_at = now() RETURNING version::text AS version`,
+            `UPDATE registry_version SET version = version + 1, updated_at = now(),
+                    agreements_listed = agreements_listed OR $1
+              RETURNING version::text AS version, agreements_listed`,
+            [data.agreements !== undefined],
           ),
         );
         await upsertParties(m, data.parties);
         await upsertEnrollments(m, data.enrollments);
         await upsertConsents(m, data.consents);
+        await upsertAgreements(m, agreements);
         await checkRoles(m);
         return {
           parties: data.parties.length,
           enrollments: data.enrollments.length,
           consents: data.consents.length,
+          agreements: agreements.length,
+          agreementsListed: bumped[0].agreements_listed,
           version: bumped[0].version,
         };
       });
@@ -71,14 +91,25 @@ export class RegistryRepository {
     try {
       await q.query('START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
       try {
-        const version = await select<{ version: string }>(
+        const version = await select<{ version: string; agreements_listed: boolean }>(
           q,
-          `SELECT version::text AS version FROM registry_version`,
+          `SELECT version::text AS version, agreements_listed FROM registry_version`,
         );
-        const parties = await select<{ id: string; role: PartyRole; name: string; area: AreaCode | null }>(
-          q,
-          `SELECT id, role, name, area FROM party ORDER BY id`,
-        );
+        const parties = await select<{
+          id: string;
+          role: PartyRole;
+          name: string;
+          area: AreaCode | null;
+          suspended: boolean;
+        }>(q, `SELECT id, role, name, area, suspended FROM party ORDER BY id`);
+        const agreements = version[0]?.agreements_listed
+          ? await select<{ id: string; third_party_id: string; from: string; to: string }>(
+              q,
+              `SELECT id, third_party_id,
+                      to_char(from_date, 'YYYY-MM-DD') AS "from", to_char(to_date, 'YYYY-MM-DD') AS "to"
+                 FROM agreement ORDER BY id`,
+            )
+          : undefined;
         const enrollments = await select<{
           aggregator_id: string;
           supply_point_id: string;
@@ -107,11 +138,13 @@ export class RegistryRepository {
         return {
           version: version[0]?.version ?? '0',
           data: {
-            parties: parties.map((p): Party =>
-              p.area === null
-                ? { id: p.id, role: p.role, name: p.name }
-                : { id: p.id, role: p.role, name: p.name, area: p.area },
-            ),
+            parties: parties.map((p): Party => ({
+              id: p.id,
+              role: p.role,
+              name: p.name,
+              ...(p.area === null ? {} : { area: p.area }),
+              ...(p.suspended ? { suspended: true } : {}),
+            })),
             enrollments: enrollments.map((e): Enrollment => ({
               aggregatorId: e.aggregator_id,
               supplyPointId: e.supply_point_id,
@@ -127,6 +160,16 @@ export class RegistryRepository {
               to: c.to,
               revokedAt: c.revoked_at === null ? null : c.revoked_at.toISOString(),
             })),
+            ...(agreements === undefined
+              ? {}
+              : {
+                  agreements: agreements.map((a): Agreement => ({
+                    id: a.id,
+                    thirdPartyId: a.third_party_id,
+                    from: a.from,
+                    to: a.to,
+                  })),
+                }),
           },
         };
       } finally {
@@ -149,12 +192,25 @@ export class RegistryRepository {
 async function upsertParties(m: EntityManager, parties: readonly Party[]): Promise<void> {
   for (const chunk of chunks(parties)) {
     await m.query(
-      `INSERT INTO party (id, role, name, area)
-       SELECT id, role, name, area FROM jsonb_to_recordset($1::jsonb) AS x(id text, role text, name text, area text)
+      `INSERT INTO party (id, role, name, area, suspended)
+       SELECT id, role, name, area, suspended
+         FROM jsonb_to_recordset($1::jsonb) AS x(id text, role text, name text, area text, suspended boolean)
        ON CONFLICT (id) DO UPDATE
-         SET role = EXCLUDED.role, name = EXCLUDED.name, area = EXCLUDED.area, updated_at = now()
-         WHERE (party.role, party.name, party.area) IS DISTINCT FROM (EXCLUDED.role, EXCLUDED.name, EXCLUDED.area)`,
-      [JSON.stringify(chunk.map((p) => ({ id: p.id, role: p.role, name: p.name, area: p.area ?? null })))],
+         SET role = EXCLUDED.role, name = EXCLUDED.name, area = EXCLUDED.area,
+             suspended = EXCLUDED.suspended, updated_at = now()
+         WHERE (party.role, party.name, party.area, party.suspended)
+               IS DISTINCT FROM (EXCLUDED.role, EXCLUDED.name, EXCLUDED.area, EXCLUDED.suspended)`,
+      [
+        JSON.stringify(
+          chunk.map((p) => ({
+            id: p.id,
+            role: p.role,
+            name: p.name,
+            area: p.area ?? null,
+            suspended: p.suspended === true,
+          })),
+        ),
+      ],
     );
   }
 }
@@ -214,14 +270,40 @@ async function upsertConsents(m: EntityManager, consents: readonly Consent[]): P
   }
 }
 
-/** Checked on the merged result, so a role change cannot strand an enrollment or a consent. */
+async function upsertAgreements(m: EntityManager, agreements: readonly Agreement[]): Promise<void> {
+  for (const chunk of chunks(agreements)) {
+    await m.query(
+      `INSERT INTO agreement (id, third_party_id, from_date, to_date)
+       SELECT id, third_party_id, from_date, to_date
+         FROM jsonb_to_recordset($1::jsonb) AS x(id text, third_party_id text, from_date date, to_date date)
+       ON CONFLICT (id) DO UPDATE
+         SET third_party_id = EXCLUDED.third_party_id, from_date = EXCLUDED.from_date,
+             to_date = EXCLUDED.to_date, updated_at = now()
+         WHERE (agreement.third_party_id, agreement.from_date, agreement.to_date)
+               IS DISTINCT FROM (EXCLUDED.third_party_id, EXCLUDED.from_date, EXCLUDED.to_date)`,
+      [
+        JSON.stringify(
+          chunk.map((a) => ({ id: a.id, third_party_id: a.thirdPartyId, from_date: a.from, to_date: a.to })),
+        ),
+      ],
+    );
+  }
+}
+
+/**
+ * Checked on the merged result, so a role change cannot strand an enrollment, a consent or an
+ * agreement. An enrollment is named by its aggregator and start, never by its supply point.
+ */
 async function checkRoles(m: EntityManager): Promise<void> {
   const wrong: { kind: string; key: string; party: string; role: string }[] = await m.query(
-    `(SELECT 'enrollment' AS kind, e.aggregator_id || ' ' || e.supply_point_id AS key, p.id AS party, p.role
+    `(SELECT 'enrollment' AS kind, 'from ' || to_char(e.from_date, 'YYYY-MM-DD') AS key, p.id AS party, p.role
         FROM enrollment e JOIN party p ON p.id = e.aggregator_id WHERE p.role <> 'aggregator' LIMIT 1)
      UNION ALL
      (SELECT 'consent', c.id, p.id, p.role
-        FROM consent c JOIN party p ON p.id = c.third_party_id WHERE p.role <> 'third-party' LIMIT 1)`,
+        FROM consent c JOIN party p ON p.id = c.third_party_id WHERE p.role <> 'third-party' LIMIT 1)
+     UNION ALL
+     (SELECT 'agreement', a.id, p.id, p.role
+        FROM agreement a JOIN party p ON p.id = a.third_party_id WHERE p.role <> 'third-party' LIMIT 1)`,
   );
   if (wrong.length > 0) {
     const w = wrong[0];
@@ -232,27 +314,42 @@ async function checkRoles(m: EntityManager): Promise<void> {
   }
 }
 
+/**
+ * The import's refusal, said from the SQLSTATE and the constraint's name only. PostgreSQL's `detail`
+ * (and for some errors its message) quotes the offending row, supply point ids included, so neither
+ * is repeated; the cause is kept for a debugger, not for logs.
+ */
 function importError(error: unknown): Error {
   if (error instanceof RegistryImportError) return error;
   const pg = pgError(error);
-  if (!pg || !/^(22|23)/.test(pg.code)) return error instanceof Error ? error : new Error(String(error));
+  if (!pg) return error instanceof Error ? error : new Error(String(error));
+  if (!/^(22|23)/.test(pg.code)) {
+    return new PersistenceError(
+      `the registry could not be stored (PostgreSQL error ${pg.code}${pg.constraint ? `, ${pg.constraint}` : ''})`,
+      { cause: error },
+    );
+  }
   const what: Record<string, string> = {
-    '23503': 'an enrollment or consent names a party that is not registered',
+    '23503': 'an enrollment, consent or agreement names a party that is not registered',
     '23505': 'two parties claim what only one may have (the OCCTO role, or the tdso of an area)',
     '23514': 'a value is out of range (role, area, party id, supply point id, dates or categories)',
     '23502': 'a required value is missing',
   };
-  const server = error instanceof Error ? error.message : '';
-  const summary = what[pg.code] ?? `a value is malformed (${server})`;
-  const where = pg.detail ? `: ${pg.detail}` : pg.constraint ? ` (${pg.constraint})` : '';
+  const summary = what[pg.code] ?? `a value is malformed (PostgreSQL error ${pg.code})`;
+  const where = pg.constraint ? ` (${pg.constraint})` : '';
   return new RegistryImportError(`${summary}${where}`, { cause: error });
 }
 
-function rejectDuplicates<T>(kind: string, items: readonly T[], key: (item: T) => string): void {
+function rejectDuplicates<T>(
+  kind: string,
+  items: readonly T[],
+  key: (item: T) => string,
+  name: (item: T) => string = key,
+): void {
   const seen = new Set<string>();
   for (const item of items) {
     const k = key(item);
-    if (seen.has(k)) throw new RegistryImportError(`the registry names ${kind} ${k} twice`);
+    if (seen.has(k)) throw new RegistryImportError(`the registry names ${kind} ${name(item)} twice`);
     seen.add(k);
   }
 }

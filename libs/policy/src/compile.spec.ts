@@ -32,7 +32,7 @@ describe('the default policy', () => {
   const policy = compilePolicy(defaults);
 
   it('is versioned and declares the six purposes in order', () => {
-    expect(policy.version).toBe('2026-11-27.1');
+    expect(policy.version).toBe('2026-11-30.1');
     expect(policy.purposes).toEqual(PURPOSES);
   });
 
@@ -314,9 +314,11 @@ describe('loadPolicy', () => {
       'version: missing (a non-empty string, e.g. "2026-11-27.1")',
       'purposes: must be a list of strings',
       'events.meter-reading.identity[1]: must be a non-empty string',
+      'events.meter-reading.senders: missing (a list of sender relations that may send meter-reading; [] lets nobody send it)',
       'events.meter-reading.relations[0]: unknown key "field" (expected relation, purpose, fields)',
       'events.meter-reading.relations[0].fields: missing (a list of strings)',
       'events.meter-reading.relations[1]: must be a mapping of relation, purpose, fields',
+      'events.negawatt.senders: missing (a list of sender relations that may send negawatt; [] lets nobody send it)',
       'events.negawatt.relations: missing (a list of { relation, purpose, fields })',
     ]);
   });

@@ -4,6 +4,7 @@ import { CatalogueIndex } from './catalogue';
 import type { PolicyDocument, Purpose, Relation } from './model';
 import { PolicyError, PURPOSES, RELATION_SPECS, RELATIONS } from './model';
 import { Redactor, type View } from './redact';
+import { isSenderRelation, SENDER_RELATIONS, SENDER_SPECS, type SenderRelation } from './senders';
 
 export interface CompiledRule {
   readonly relation: Relation;
@@ -18,6 +19,8 @@ export interface CompiledKind {
   readonly catalogue: CatalogueIndex;
   /** Leaf paths of the routing identity, sorted. */
   readonly identity: readonly string[];
+  /** Who may send this kind, in the policy's order (see senders.ts). */
+  readonly senders: readonly SenderRelation[];
   /** In the policy's row order; rule i is bit i of a view index. */
   readonly rules: readonly CompiledRule[];
   /** One view per combination of rules, indexed by bitmask. */
@@ -85,6 +88,22 @@ export function compilePolicy(
     const identityMask = index.newMask();
     select(identityMask, event.identity, `events.${kind}.identity`);
 
+    const senders: SenderRelation[] = [];
+    (event.senders ?? []).forEach((name, i) => {
+      const entry = `events.${kind}.senders[${i}]`;
+      if (!isSenderRelation(name)) {
+        problems.push(`${entry}: unknown sender relation "${name}" (known: ${SENDER_RELATIONS.join(', ')})`);
+      } else if (!SENDER_SPECS[name].kinds.includes(kind)) {
+        problems.push(
+          `${entry}: sender relation "${name}" cannot hold for ${kind} (only ${SENDER_SPECS[name].kinds.join(', ')})`,
+        );
+      } else if (senders.includes(name)) {
+        problems.push(`${entry}: sender relation "${name}" is listed twice for ${kind}`);
+      } else {
+        senders.push(name);
+      }
+    });
+
     const rules: CompiledRule[] = [];
     event.relations.forEach((rule, i) => {
       const entry = `events.${kind}.relations[${i}]`;
@@ -121,6 +140,7 @@ export function compilePolicy(
       kind,
       catalogue: index,
       identity: Object.freeze(index.terminalPaths(identityMask)),
+      senders: Object.freeze(senders),
       rules: Object.freeze(rules),
       views: Object.freeze(buildViews(redactor, identityMask, rules)),
       redactor,

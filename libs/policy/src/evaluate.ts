@@ -24,12 +24,15 @@ export function evaluate(
   opts: EvaluateOptions,
 ): Decision {
   const compiled = policy.kinds[kind];
-  const found = resolution.start(event, kind, registry, opts.sender);
+  const found = resolution.start(event, kind, registry, opts);
   const rules = compiled.rules;
   for (let i = 0; i < rules.length; i++) RESOLVERS[rules[i].relation](found, 1 << i);
   const deliveries: Delivery[] = new Array<Delivery>(found.size);
   for (let i = 0; i < deliveries.length; i++) {
-    deliveries[i] = compiled.redactor.deliver(found.parties[i], compiled.views[found.bits[i]], event.data);
+    const party = found.parties[i];
+    const delivery = compiled.redactor.deliver(party, compiled.views[found.bits[i]], event.data);
+    const basis = found.basis.size === 0 ? undefined : found.basis.get(party.id);
+    deliveries[i] = basis === undefined ? delivery : { ...delivery, basis: basisList(basis) };
   }
   return { deliveries };
 }
@@ -51,26 +54,37 @@ class Resolution {
   date: unknown;
   /** A consent's category is named like the event kind it covers. */
   category: string = '';
+  /** When the gateway processes the event (RFC 3339), if given; parsed only when a revocation is checked. */
+  now: string | undefined;
+  registryCurrent = true;
+  /** Consent and agreement ids a consented third party's delivery rests on, by party id. */
+  readonly basis = new Map<string, { consents: string[]; agreements: string[] }>();
 
-  start(event: InboundEvent, kind: EventKind, registry: RegistrySnapshot, sender: string): this {
+  start(event: InboundEvent, kind: EventKind, registry: RegistrySnapshot, opts: EvaluateOptions): this {
     this.size = 0;
     this.event = event;
     this.data = event.data;
     this.registry = registry;
-    this.sender = sender;
+    this.sender = opts.sender;
+    this.now = opts.now;
+    this.registryCurrent = opts.registryCurrent ?? true;
     this.date = event.data[EVENT_DATE_FIELD[kind]];
     this.category = kind;
+    this.basis.clear();
     return this;
   }
 
-  add(party: Party | undefined, role: PartyRole, bit: number): void {
-    if (party === undefined || party.role !== role || party.id === this.sender) return;
+  /** Adds a related party; a suspended party, or the sender, receives nothing. */
+  add(party: Party | undefined, role: PartyRole, bit: number): boolean {
+    if (party === undefined || party.role !== role || party.id === this.sender || party.suspended === true) {
+      return false;
+    }
     const id = party.id;
     let i = 0;
     while (i < this.size && this.parties[i].id < id) i++;
     if (i < this.size && this.parties[i].id === id) {
       this.bits[i] |= bit;
-      return;
+      return true;
     }
     for (let j = this.size; j > i; j--) {
       this.parties[j] = this.parties[j - 1];
@@ -79,6 +93,7 @@ class Resolution {
     this.parties[i] = party;
     this.bits[i] = bit;
     this.size++;
+    return true;
   }
 
   /** The party a data field names, if any. */
@@ -110,6 +125,23 @@ function within(date: unknown, from: string, to: string): boolean {
   return typeof date === 'string' && from <= date && date <= to;
 }
 
+function basisList(basis: { consents: string[]; agreements: string[] }): string[] {
+  const consents = [...new Set(basis.consents)].sort().map((id) => `consent:${id}`);
+  const agreements = [...new Set(basis.agreements)].sort().map((id) => `agreement:${id}`);
+  return [...consents, ...agreements];
+}
+
+/**
+ * Whether a consent revoked at `revokedAt` still held for an event of `time` processed at `now`: the
+ * revocation must come after both (v1.1). Instants, not strings, since offsets differ; an unreadable
+ * instant counts as revoked.
+ */
+function notRevoked(revokedAt: string, time: string, now: string | undefined): boolean {
+  const revoked = Date.parse(revokedAt);
+  if (!(revoked > Date.parse(time))) return false;
+  return now === undefined || revoked > Date.parse(now);
+}
+
 const RESOLVERS: Readonly<Record<Relation, (r: Resolution, bit: number) => void>> = {
   'area-tdso': (r, bit) => r.add(r.areaTdso(), 'tdso', bit),
   occto: (r, bit) => r.add(r.registry.occto, 'occto', bit),
@@ -126,16 +158,28 @@ const RESOLVERS: Readonly<Record<Relation, (r: Resolution, bit: number) => void>
     }
   },
   'consented-third-party': (r, bit) => {
-    let time = NaN;
-    for (const c of r.registry.consentsFor(r.event.subject)) {
+    // Fail closed: with a registry copy that may miss a revocation, nobody holds this relation.
+    if (!r.registryCurrent) return;
+    const registry = r.registry;
+    for (const c of registry.consentsFor(r.event.subject)) {
       const categories: readonly string[] = c.categories;
       if (!within(r.date, c.from, c.to) || !categories.includes(r.category)) continue;
-      if (c.revokedAt !== null) {
-        // Instants, not strings: offsets differ. An unreadable time counts as revoked.
-        if (Number.isNaN(time)) time = Date.parse(r.event.time);
-        if (!(Date.parse(c.revokedAt) > time)) continue;
+      if (c.revokedAt !== null && !notRevoked(c.revokedAt, r.event.time, r.now)) continue;
+      let agreements: string[] = [];
+      if (registry.agreementsListed) {
+        agreements = registry
+          .agreementsFor(c.thirdPartyId)
+          .filter((a) => within(r.date, a.from, a.to))
+          .map((a) => a.id);
+        if (agreements.length === 0) continue;
       }
-      r.add(r.registry.party(c.thirdPartyId), 'third-party', bit);
+      if (!r.add(registry.party(c.thirdPartyId), 'third-party', bit)) continue;
+      const basis = r.basis.get(c.thirdPartyId);
+      if (basis === undefined) r.basis.set(c.thirdPartyId, { consents: [c.id], agreements });
+      else {
+        basis.consents.push(c.id);
+        basis.agreements.push(...agreements);
+      }
     }
   },
 };

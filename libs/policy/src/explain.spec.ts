@@ -79,7 +79,9 @@ describe('explain', () => {
   it('formats what the CLI prints', () => {
     expect(formatExplanation(explain(policy, 'meter-reading', 'TD03', registry))).toBe(
       [
-        'jp.kyodo.meter-reading.v1 for TD03 (tdso, area 03 Tokyo), policy 2026-11-27.1',
+        'jp.kyodo.meter-reading.v1 for TD03 (tdso, area 03 Tokyo), policy 2026-11-30.1',
+        '',
+        "May send: only as the tdso of the supply point's area (area-tdso).",
         '',
         'area-tdso: purpose td-operations',
         "  who:      the tdso of the supply point's area",
@@ -92,5 +94,70 @@ describe('explain', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('explain: who may send, suspension, consents and agreements (v1.1)', () => {
+  const trustRegistry = new RegistrySnapshot({
+    parties: [
+      { id: 'R0001', role: 'retailer', name: 'Clean Venture 21', suspended: true },
+      { id: 'TP001', role: 'third-party', name: 'Home Energy App' },
+    ],
+    enrollments: [],
+    consents: [
+      {
+        id: 'C1',
+        thirdPartyId: 'TP001',
+        supplyPointId: '0300000000000000000001',
+        categories: ['meter-reading'],
+        from: '2026-01-01',
+        to: '2027-12-31',
+        revokedAt: '2026-11-28T00:00:00Z',
+      },
+    ],
+    agreements: [{ id: 'A1', thirdPartyId: 'TP001', from: '2026-01-01', to: '2027-12-31' }],
+  });
+
+  it('names the sender relations a role may send a type as, and none for one that may not', () => {
+    expect(explain(policy, 'contract-switch', 'retailer').senders.map((s) => s.relation)).toEqual([
+      'from-retailer',
+      'to-retailer',
+    ]);
+    expect(explain(policy, 'meter-reading', 'retailer').senders).toEqual([]);
+    expect(explain(policy, 'negawatt', 'aggregator').senders.map((s) => s.relation)).toEqual([
+      'contracted-aggregator',
+    ]);
+    expect(formatExplanation(explain(policy, 'contract-switch', 'third-party'))).toContain(
+      'May send: no; a third-party sending this type is rejected (sender-not-allowed).',
+    );
+  });
+
+  it('says a suspended party neither sends nor receives', () => {
+    const e = explain(policy, 'contract-switch', 'R0001', trustRegistry);
+    expect(e.suspended).toBe(true);
+    expect(formatExplanation(e)).toContain('SUSPENDED: it neither sends nor receives');
+  });
+
+  it("lists a third party's consents (never their supply points) and agreements", () => {
+    const e = explain(policy, 'meter-reading', 'TP001', trustRegistry);
+    expect(e.thirdParty).toEqual({
+      agreementsRequired: true,
+      agreements: [{ id: 'A1', thirdPartyId: 'TP001', from: '2026-01-01', to: '2027-12-31' }],
+      consents: [
+        {
+          id: 'C1',
+          categories: ['meter-reading'],
+          from: '2026-01-01',
+          to: '2027-12-31',
+          revokedAt: '2026-11-28T00:00:00Z',
+        },
+      ],
+    });
+    const text = formatExplanation(e);
+    expect(text).toContain('Agreements: A1 (2026-01-01..2027-12-31)');
+    expect(text).toContain(
+      'Consents: C1 (meter-reading, 2026-01-01..2027-12-31, revoked 2026-11-28T00:00:00Z)',
+    );
+    expect(text).not.toContain('0300000000000000000001');
   });
 });

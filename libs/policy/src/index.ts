@@ -19,3 +19,12 @@ export {
   type RelationSpec,
   RELATIONS,
 } from './model';
+export {
+  authorizeSender,
+  isSenderRelation,
+  SENDER_RELATIONS,
+  SENDER_SPECS,
+  senderRelations,
+  type SenderRelation,
+  type SenderSpec,
+} from './senders';

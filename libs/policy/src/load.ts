@@ -51,9 +51,16 @@ export function parsePolicyDocument(raw: unknown, origin = 'policy'): PolicyDocu
   const eventsMap = mapping(root.events, 'events', undefined, problems);
   for (const [kind, value] of Object.entries(eventsMap ?? {})) {
     const entry = `events.${kind}`;
-    const event = mapping(value, entry, ['identity', 'relations'], problems);
+    const event = mapping(value, entry, ['identity', 'senders', 'relations'], problems);
     if (event === undefined) continue;
     const identity = strings(event.identity, `${entry}.identity`, problems);
+    const senders =
+      event.senders === undefined
+        ? (problems.push(
+            `${entry}.senders: missing (a list of sender relations that may send ${kind}; [] lets nobody send it)`,
+          ),
+          [])
+        : strings(event.senders, `${entry}.senders`, problems);
     const relations: PolicyRuleDocument[] = [];
     if (!Array.isArray(event.relations)) {
       problems.push(
@@ -70,7 +77,7 @@ export function parsePolicyDocument(raw: unknown, origin = 'policy'): PolicyDocu
         relations.push({ relation, purpose, fields });
       });
     }
-    events[kind] = { identity, relations };
+    events[kind] = { identity, senders, relations };
   }
   if (problems.length > 0) throw new PolicyError(problems, origin);
   return { version: version as string, purposes, events, source: origin };

@@ -78,7 +78,7 @@ export const RELATION_SPECS: Readonly<Record<Relation, RelationSpec>> = {
     holders: [
       {
         role: 'third-party',
-        who: "every third party whose consent covers the supply point, the event's date and category, not revoked before the event's time",
+        who: "every third party whose consent covers the supply point, the event's date and category, not revoked before the event's time nor before the gateway processes it (and, where the registry lists agreements, with an agreement in force on the event's date)",
       },
     ],
   },
@@ -103,6 +103,12 @@ export interface PolicyDocument {
 export interface PolicyEventDocument {
   /** Routing identity, kept for every recipient. */
   readonly identity: readonly string[];
+  /**
+   * Sender relations (see senders.ts) entitled to send this kind; an empty list lets nobody send it.
+   * A policy file must name them (loadPolicy refuses one without); a document built in code without
+   * them lets nobody send.
+   */
+  readonly senders?: readonly string[];
   /** In the contract table's row order, which is also the order of purposes on a delivery. */
   readonly relations: readonly PolicyRuleDocument[];
 }
@@ -125,6 +131,12 @@ export interface Delivery {
   readonly fieldsDelivered: readonly string[];
   /** Sorted paths present in the input but not delivered; an unknown subtree by its top path only. */
   readonly fieldsWithheld: readonly string[];
+  /**
+   * What a consented-third-party delivery rested on, beyond the relation: `consent:<id>` of every
+   * consent that covered it, then `agreement:<id>` of every agreement in force (sorted within each).
+   * Absent for deliveries under other relations only.
+   */
+  readonly basis?: readonly string[];
 }
 
 export interface Decision {
@@ -135,6 +147,16 @@ export interface Decision {
 export interface EvaluateOptions {
   /** The party whose inbox the event came from; it never receives its own event. */
   readonly sender: string;
+  /**
+   * When the gateway processes the event (RFC 3339; the injected clock's): a consent revoked at or
+   * before this instant no longer holds, even for an event whose own `time` is earlier (v1.1).
+   */
+  readonly now?: string;
+  /**
+   * False when the gateway cannot be sure its registry copy is current (older than the staleness
+   * bound): then nobody holds consented-third-party, as a revocation may be missing. Default true.
+   */
+  readonly registryCurrent?: boolean;
 }
 
 /** A policy document that cannot be loaded or compiled; `problems` names every bad entry. */

@@ -21,5 +21,7 @@ describe('demo/registry.yaml', () => {
       'TP002',
     ]);
     expect(result.data.consents.filter((c) => c.revokedAt !== null)).toHaveLength(3);
+    // Agreements are listed, so TP002 (consents, no agreement) receives nothing under consent.
+    expect(result.data.agreements?.map((a) => a.thirdPartyId)).toEqual(['TP001']);
   });
 });

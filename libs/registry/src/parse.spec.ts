@@ -255,17 +255,22 @@ describe('parseRegistryFile: YAML and document errors', () => {
     [
       'a list at the top',
       '▸- parties\n',
-      [['', 'found a list; expected a mapping with parties, enrollments or consents']],
+      [['', 'found a list; expected a mapping with parties, enrollments, consents or agreements']],
     ],
     [
       'a string at the top',
       '▸hello\n',
-      [['', 'found the string "hello"; expected a mapping with parties, enrollments or consents']],
+      [
+        [
+          '',
+          'found the string "hello"; expected a mapping with parties, enrollments, consents or agreements',
+        ],
+      ],
     ],
     [
       'an unknown top-level key',
       'parties: []\n▸partys: []\n',
-      [['partys', 'unknown key "partys"; expected parties, enrollments or consents']],
+      [['partys', 'unknown key "partys"; expected parties, enrollments, consents or agreements']],
     ],
     [
       'a top-level key that is not a name',
@@ -315,7 +320,7 @@ describe('parseRegistryFile: YAML and document errors', () => {
     [
       'an unknown key in an entry',
       'parties:\n  - { id: R0001, role: retailer, name: A, ▸colour: red }\n',
-      [['parties[0].colour', 'unknown key "colour"; expected id, role, name or area']],
+      [['parties[0].colour', 'unknown key "colour"; expected id, role, name, area or suspended']],
     ],
     [
       'a key that is not a name',
@@ -511,26 +516,26 @@ describe('parseRegistryFile: enrollments', () => {
     [
       'an unquoted supply point id',
       enrollment(`aggregatorId: DR001, supplyPointId: ▸${SPID}, from: 2026-01-01, to: 2026-12-31`),
-      [
-        [
-          'enrollments[0].supplyPointId',
-          `must be a quoted string: unquoted, ${SPID} is read as a number; write "${SPID}"`,
-        ],
-      ],
+      [['enrollments[0].supplyPointId', 'must be a quoted string: unquoted, this value is read as a number']],
     ],
     [
       'a supply point id of 21 digits',
       enrollment(
         'aggregatorId: DR001, supplyPointId: ▸"030000000000000000001", from: 2026-01-01, to: 2026-12-31',
       ),
-      [['enrollments[0].supplyPointId', 'a supply point id is 22 digits, got "030000000000000000001"']],
+      [['enrollments[0].supplyPointId', 'a supply point id is 22 digits; this one has 21 characters']],
     ],
     [
       'a supply point id with a letter',
       enrollment(
         'aggregatorId: DR001, supplyPointId: ▸"03000000000000000000A1", from: 2026-01-01, to: 2026-12-31',
       ),
-      [['enrollments[0].supplyPointId', 'a supply point id is 22 digits, got "03000000000000000000A1"']],
+      [
+        [
+          'enrollments[0].supplyPointId',
+          'a supply point id is 22 digits; this one has 22 characters, not all digits',
+        ],
+      ],
     ],
     [
       'a supply point in area 00',
@@ -540,7 +545,7 @@ describe('parseRegistryFile: enrollments', () => {
       [
         [
           'enrollments[0].supplyPointId',
-          '0000000000000000000001 starts with 00, which is not a supply area (01..10)',
+          'the supply point id starts with 00, which is not a supply area (01..10)',
         ],
       ],
     ],
@@ -552,7 +557,7 @@ describe('parseRegistryFile: enrollments', () => {
       [
         [
           'enrollments[0].supplyPointId',
-          '1100000000000000000001 starts with 11, which is not a supply area (01..10)',
+          'the supply point id starts with 11, which is not a supply area (01..10)',
         ],
       ],
     ],
@@ -604,7 +609,12 @@ describe('parseRegistryFile: enrollments', () => {
     [
       'a duplicate enrollment',
       `${PARTIES}enrollments:\n  - { aggregatorId: DR001, ${sp}, from: 2026-01-01, to: 2026-06-30 }\n  - ▸{ aggregatorId: DR001, ${sp}, from: 2026-01-01, to: 2026-12-31 }\n`,
-      [['enrollments[1]', `duplicate enrollment of ${SPID} with DR001 from 2026-01-01 (first at line 8)`]],
+      [
+        [
+          'enrollments[1]',
+          'duplicate enrollment of the same supply point with DR001 from 2026-01-01 (first at line 8)',
+        ],
+      ],
     ],
   ])('%s', (_name, source, expected) => expectErrors(source, expected));
 });
@@ -645,7 +655,12 @@ describe('parseRegistryFile: consents', () => {
       consent(
         'id: C1, thirdPartyId: TP001, categories: [negawatt], supplyPointId: ▸"03-1", from: 2026-01-01, to: 2026-12-31',
       ),
-      [['consents[0].supplyPointId', 'a supply point id is 22 digits, got "03-1"']],
+      [
+        [
+          'consents[0].supplyPointId',
+          'a supply point id is 22 digits; this one has 4 characters, not all digits',
+        ],
+      ],
     ],
     [
       'a single category not in a list',
@@ -769,7 +784,7 @@ consents:
         ['enrollments[0].from', 'must be a calendar date written YYYY-MM-DD, got "2026-02-30"'],
         ['consents[0].categories[0]', 'unknown category "billing"; expected meter-reading or negawatt'],
         ['consents[0].to', '2025-01-01 is before from (2026-01-01)'],
-        ['other', 'unknown key "other"; expected parties, enrollments or consents'],
+        ['other', 'unknown key "other"; expected parties, enrollments, consents or agreements'],
       ],
     );
   });
@@ -785,5 +800,89 @@ describe('formatRegistryFileError', () => {
   });
   it('leaves out an empty path', () => {
     expect(formatRegistryFileError({ ...error, path: '' }, 'a.yaml')).toBe('a.yaml:4:7: bad');
+  });
+});
+
+describe('parseRegistryFile: suspended parties and agreements (v1.1)', () => {
+  it('reads suspended: true, leaves it out when false or absent', () => {
+    const result = parseRegistryFile(
+      `parties:\n  - { id: R0001, role: retailer, name: A, suspended: true }\n  - { id: R0002, role: retailer, name: B, suspended: false }\n  - { id: R0003, role: retailer, name: C }\n`,
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.data.parties).toEqual([
+      { id: 'R0001', role: 'retailer', name: 'A', suspended: true },
+      { id: 'R0002', role: 'retailer', name: 'B' },
+      { id: 'R0003', role: 'retailer', name: 'C' },
+    ]);
+  });
+
+  it('has no agreements without the key, and an empty list with an empty one', () => {
+    const without = parseRegistryFile(PARTIES);
+    const empty = parseRegistryFile(`${PARTIES}agreements: []\n`);
+    if (!without.ok || !empty.ok) throw new Error('expected both to parse');
+    expect(without.data).not.toHaveProperty('agreements');
+    expect(empty.data.agreements).toEqual([]);
+  });
+
+  it('reads agreements, and references to third parties the file does not define', () => {
+    const result = parseRegistryFile(
+      `${PARTIES}agreements:\n  - { id: A1, thirdPartyId: TP001, from: 2026-01-01, to: 2027-12-31 }\n  - { id: A2, thirdPartyId: TP009, from: 2026-01-01, to: 2026-12-31 }\n`,
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.data.agreements).toEqual([
+      { id: 'A1', thirdPartyId: 'TP001', from: '2026-01-01', to: '2027-12-31' },
+      { id: 'A2', thirdPartyId: 'TP009', from: '2026-01-01', to: '2026-12-31' },
+    ]);
+    expect(result.references).toEqual([expect.objectContaining({ partyId: 'TP009', role: 'third-party' })]);
+  });
+
+  it.each<[string, string, (readonly [string, string])[]]>([
+    [
+      'suspended written as a string',
+      `parties:\n  - { id: R0001, role: retailer, name: A, suspended: ▸"yes" }\n`,
+      [['parties[0].suspended', 'must be true or false, got "yes"']],
+    ],
+    [
+      'suspended with no value',
+      `parties:\n  - id: R0001\n    role: retailer\n    name: A\n    ▸suspended:\n`,
+      [['parties[0].suspended', 'must be true or false, got no value']],
+    ],
+    [
+      'an agreement with a retailer',
+      `${PARTIES}agreements:\n  - { id: A1, thirdPartyId: ▸R0001, from: 2026-01-01, to: 2026-12-31 }\n`,
+      [['agreements[0].thirdPartyId', 'R0001 is a retailer (line 2), not a third-party']],
+    ],
+    [
+      'a duplicate agreement id',
+      `${PARTIES}agreements:\n  - { id: A1, thirdPartyId: TP001, from: 2026-01-01, to: 2026-12-31 }\n  - { id: ▸A1, thirdPartyId: TP001, from: 2027-01-01, to: 2027-12-31 }\n`,
+      [['agreements[1].id', 'duplicate agreement id A1 (first defined at line 8)']],
+    ],
+    [
+      'an agreement ending before it starts, and one missing its end',
+      `${PARTIES}agreements:\n  - { id: A1, thirdPartyId: TP001, from: 2026-02-01, to: ▸2026-01-01 }\n  - ▸{ id: A2, thirdPartyId: TP001, from: 2026-01-01 }\n`,
+      [
+        ['agreements[0].to', '2026-01-01 is before from (2026-02-01)'],
+        ['agreements[1]', 'missing key "to"'],
+      ],
+    ],
+    [
+      'an unknown agreement key',
+      `${PARTIES}agreements:\n  - { id: A1, thirdPartyId: TP001, from: 2026-01-01, to: 2026-12-31, ▸scope: all }\n`,
+      [['agreements[0].scope', 'unknown key "scope"; expected id, thirdPartyId, from or to']],
+    ],
+  ])('%s', (_name, source, expected) => expectErrors(source, expected));
+
+  it('never repeats a supply point id in an error', () => {
+    const spids = ['0300000000000000000001', '030000000000000000001', '1100000000000000000001', '03-000-1'];
+    for (const spid of spids) {
+      for (const value of [`"${spid}"`, spid]) {
+        const result = parseRegistryFile(
+          `${PARTIES}enrollments:\n  - { aggregatorId: DR001, supplyPointId: ${value}, from: 2026-01-01, to: 2026-12-31 }\n  - { aggregatorId: DR001, supplyPointId: ${value}, from: 2026-01-01, to: 2026-12-31 }\n`,
+        );
+        const errors = result.ok ? [] : result.errors.map((e) => formatRegistryFileError(e));
+        expect(errors.length).toBeGreaterThan(0);
+        for (const error of errors) expect(error).not.toContain(spid);
+      }
+    }
   });
 });

@@ -1,4 +1,5 @@
 import {
+  type Agreement,
   CONSENT_CATEGORIES,
   PARTY_ID_PATTERN,
   PARTY_ROLES,
@@ -14,7 +15,7 @@ import {
   type PartyRole,
   type RegistryData,
 } from '@kyodo/contracts';
-import { isAlias, isSeq } from 'yaml';
+import { isAlias, isScalar, isSeq } from 'yaml';
 import { article, hasControlCharacter, listOf } from './words';
 import {
   YamlReader,
@@ -29,7 +30,7 @@ import {
 /** A party that an enrollment or consent names but the file does not define: it must already be registered. */
 export interface PartyReference extends SourceLocation {
   readonly partyId: string;
-  /** The role the reference needs: `aggregator` for an enrollment, `third-party` for a consent. */
+  /** The role the reference needs: `aggregator` for an enrollment, `third-party` for a consent or agreement. */
   readonly role: PartyRole;
 }
 
@@ -59,8 +60,9 @@ export interface RegistryFileRejected {
 
 export type RegistryFileResult = RegistryFileParsed | RegistryFileRejected;
 
-const TOP_KEYS = ['parties', 'enrollments', 'consents'] as const;
-const PARTY_KEYS = ['id', 'role', 'name', 'area'] as const;
+const TOP_KEYS = ['parties', 'enrollments', 'consents', 'agreements'] as const;
+const PARTY_KEYS = ['id', 'role', 'name', 'area', 'suspended'] as const;
+const AGREEMENT_KEYS = ['id', 'thirdPartyId', 'from', 'to'] as const;
 const ENROLLMENT_KEYS = ['aggregatorId', 'supplyPointId', 'from', 'to'] as const;
 const CONSENT_KEYS = [
   'id',
@@ -75,6 +77,7 @@ const CONSENT_KEYS = [
 const PARTY_SHAPE = 'a party such as { id: R0001, role: retailer, name: "Clean Venture 21" }';
 const ENROLLMENT_SHAPE = 'an enrollment with aggregatorId, supplyPointId, from and to';
 const CONSENT_SHAPE = 'a consent with id, thirdPartyId, supplyPointId, categories, from, to and revokedAt';
+const AGREEMENT_SHAPE = 'an agreement with id, thirdPartyId, from and to';
 
 const PARTY_ID_RULE = 'an uppercase letter, then 1 to 15 uppercase letters or digits';
 
@@ -99,11 +102,15 @@ export function parseRegistryFile(text: string, fileName?: string): RegistryFile
   const consents = collect(reader, sections.consents, CONSENT_KEYS, CONSENT_SHAPE, (entry) =>
     readConsent(entry, state),
   );
+  const agreements = collect(reader, sections.agreements, AGREEMENT_KEYS, AGREEMENT_SHAPE, (entry) =>
+    readAgreement(entry, state),
+  );
 
   if (reader.errors.length > 0) return { ok: false, errors: sortErrors(reader.errors) };
   return {
     ok: true,
-    data: { parties, enrollments, consents },
+    // An `agreements` key, even with an empty list, makes agreements required (contract v1.1).
+    data: { parties, enrollments, consents, ...(sections.agreements ? { agreements } : {}) },
     references: state.references,
     definitions: [...state.parties.values()].flatMap((d) => (d.definition ? [d.definition] : [])),
   };
@@ -116,6 +123,7 @@ function readSections(reader: YamlReader): Record<(typeof TOP_KEYS)[number], Sec
     parties: undefined,
     enrollments: undefined,
     consents: undefined,
+    agreements: undefined,
   };
   const root = reader.deref(reader.doc.contents, '');
   if (isNull(root)) return sections;
@@ -166,6 +174,7 @@ class ParseState {
   readonly tdsoByArea = new Map<AreaCode, { id: string; line: number }>();
   readonly enrollments = new Map<string, number>();
   readonly consentIds = new Map<string, number>();
+  readonly agreementIds = new Map<string, number>();
   readonly references: PartyReference[] = [];
 }
 
@@ -213,13 +222,15 @@ class Entry {
     return this.reader.locate(at, path);
   }
 
+  /** `secret`: a value that may identify a customer is not repeated in the error. */
   string(
     key: string,
     suggest?: (raw: string) => string,
+    secret = false,
   ): { value: string; at: unknown; path: string } | undefined {
     const field = this.field(key, true);
     if (!field) return undefined;
-    const value = this.reader.string(field.node, field.at, field.path, suggest);
+    const value = this.reader.string(field.node, field.at, field.path, suggest, secret);
     return value === undefined ? undefined : { value, at: field.at, path: field.path };
   }
 
@@ -245,19 +256,24 @@ class Entry {
     return field;
   }
 
+  /** A supply point id identifies a customer's premises: errors point at it but never repeat it. */
   supplyPointId(key: string): string | undefined {
-    const field = this.string(key);
+    const field = this.string(key, undefined, true);
     if (!field) return undefined;
     const value = field.value;
     if (!SUPPLY_POINT_ID_PATTERN.test(value)) {
-      this.fail(field.at, field.path, `a supply point id is 22 digits, got "${value}"`);
+      this.fail(
+        field.at,
+        field.path,
+        `a supply point id is 22 digits; this one has ${value.length} characters${/^\d*$/.test(value) ? '' : ', not all digits'}`,
+      );
       return undefined;
     }
     if (!isAreaCode(value.slice(0, 2))) {
       this.fail(
         field.at,
         field.path,
-        `${value} starts with ${value.slice(0, 2)}, which is not a supply area (01..10)`,
+        `the supply point id starts with ${value.slice(0, 2)}, which is not a supply area (01..10)`,
       );
       return undefined;
     }
@@ -362,6 +378,7 @@ function readParty(entry: Entry, state: ParseState): Party | undefined {
       );
   }
   const name = entry.text('name')?.value;
+  const suspended = readSuspended(entry);
 
   let area: AreaCode | undefined;
   let areaAt: SourceLocation | undefined;
@@ -424,8 +441,51 @@ function readParty(entry: Entry, state: ParseState): Party | undefined {
     });
   }
 
-  if (!id || !role || name === undefined) return undefined;
-  return area === undefined ? { id: id.value, role, name } : { id: id.value, role, name, area };
+  if (!id || !role || name === undefined || suspended === undefined) return undefined;
+  return {
+    id: id.value,
+    role,
+    name,
+    ...(area === undefined ? {} : { area }),
+    ...(suspended ? { suspended: true } : {}),
+  };
+}
+
+/** `suspended: true|false` (v1.1), false when absent; undefined after reporting a value of another kind. */
+function readSuspended(entry: Entry): boolean | undefined {
+  if (!entry.has('suspended')) return false;
+  const field = entry.field('suspended', false);
+  if (!field) return undefined;
+  if (isScalar(field.node) && typeof field.node.value === 'boolean') return field.node.value;
+  const raw = entry.reader.sourceOf(field.node);
+  entry.fail(
+    field.at,
+    field.path,
+    `must be true or false, got ${isNull(field.node) && raw === '' ? 'no value' : raw || 'null'}`,
+  );
+  return undefined;
+}
+
+function readAgreement(entry: Entry, state: ParseState): Agreement | undefined {
+  const idField = entry.text('id');
+  let id: string | undefined;
+  if (idField) {
+    const first = state.agreementIds.get(idField.value);
+    if (first !== undefined) {
+      entry.fail(
+        idField.at,
+        idField.path,
+        `duplicate agreement id ${idField.value} (first defined at line ${first})`,
+      );
+    } else {
+      id = idField.value;
+      state.agreementIds.set(id, entry.line);
+    }
+  }
+  const thirdPartyId = entry.reference('thirdPartyId', 'third-party', state);
+  const period = entry.period();
+  if (id === undefined || thirdPartyId === undefined || !period) return undefined;
+  return { id, thirdPartyId, from: period.from, to: period.to };
 }
 
 function readEnrollment(entry: Entry, state: ParseState): Enrollment | undefined {
@@ -439,7 +499,7 @@ function readEnrollment(entry: Entry, state: ParseState): Enrollment | undefined
     entry.fail(
       entry.node,
       entry.path,
-      `duplicate enrollment of ${supplyPointId} with ${aggregatorId} from ${period.from} (first at line ${first})`,
+      `duplicate enrollment of the same supply point with ${aggregatorId} from ${period.from} (first at line ${first})`,
     );
     return undefined;
   }

@@ -202,9 +202,15 @@ export class YamlReader {
    * The string at `node`, or undefined after reporting what it is instead. A plain scalar that YAML
    * read as a number, boolean or null gets a hint to quote it; `suggest` can improve on the quoted form.
    */
-  string(node: Node, at: Node, path: string, suggest?: (raw: string) => string): string | undefined {
+  string(
+    node: Node,
+    at: Node,
+    path: string,
+    suggest?: (raw: string) => string,
+    secret = false,
+  ): string | undefined {
     if (isScalar(node) && typeof node.value === 'string') return node.value;
-    this.fail(at, path, this.notAString(node, suggest));
+    this.fail(at, path, this.notAString(node, suggest, secret));
     return undefined;
   }
 

@@ -1,2 +1,3 @@
 export * from './router';
 export * from './accepted-ids';
+export * from './rejected-inbound';

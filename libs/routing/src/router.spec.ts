@@ -1,6 +1,6 @@
 import { RegistrySnapshot, topicsFor, type JsonObject } from '@kyodo/contracts';
 import { factory, toRecordValue } from '@kyodo/contracts/testing';
-import { auditRecordId, outboundEventId, supplyPointHmac, type AuditRecord } from '@kyodo/audit';
+import { auditRecordId, outboundEventId, sealedText, supplyPointHmac, type AuditRecord } from '@kyodo/audit';
 import { compilePolicy, loadPolicy, type CompiledPolicy } from '@kyodo/policy';
 import { Router, type InboundRecord, type OutputRecord } from './router';
 
@@ -133,7 +133,7 @@ describe('Router', () => {
     const audit = parse(topics.audit)[0] as unknown as AuditRecord;
     expect(audit).toMatchObject({
       inboundSource: unknown.source,
-      inboundId: unknown.id,
+      inboundId: sealedText(HMAC_KEY, unknown.id),
       supplyPointHmac: supplyPointHmac(HMAC_KEY, unknown.subject),
     });
   });
@@ -151,7 +151,13 @@ describe('Router', () => {
   });
 
   it('records a valid event that concerns nobody as `no-recipient`', () => {
-    const lonely = factory.meterReading({ seed: 13, area: '05', retailerId: 'R0001', sender: 'R0001' });
+    const lonely = factory.contractSwitch({
+      seed: 13,
+      area: '05',
+      fromRetailerId: 'R0001',
+      toRetailerId: 'R0001',
+      sender: 'R0001',
+    });
     const retailersOnly = new RegistrySnapshot({
       parties: registry.data.parties.filter((p) => p.role === 'retailer'),
       enrollments: [],
@@ -229,5 +235,141 @@ describe('Router', () => {
     expect(Buffer.from(String(letter.value), 'base64').equals(controls)).toBe(true);
     const bytes = Buffer.byteLength(out.find((o) => o.topic === topics.dlq)!.value);
     expect(bytes).toBeLessThan(((400 * 1024) / 3) * 4 + 4096);
+  });
+});
+
+describe('Router: trust at the boundary (v1.1)', () => {
+  const SP = '0300000000000000000001';
+  const consent = {
+    id: 'C1',
+    thirdPartyId: 'TP001',
+    supplyPointId: SP,
+    categories: ['meter-reading' as const],
+    from: '2026-01-01',
+    to: '2027-12-31',
+    revokedAt: null,
+  };
+  const reading = factory.meterReading({
+    seed: 21,
+    area: '03',
+    supplyPointId: SP,
+    retailerId: 'R0001',
+    sender: 'TD03',
+  });
+
+  function routeWith(
+    records: InboundRecord[],
+    snapshot = factory.registry({ consents: [consent] }),
+    registryCurrent?: () => boolean,
+  ) {
+    const router = new Router({ policy, topics, hmacKey: HMAC_KEY, clock, registryCurrent });
+    const out: OutputRecord[] = [];
+    const stats = router.routeBatch(records, snapshot, out);
+    const parse = (topic: string) =>
+      out.filter((o) => o.topic === topic).map((o) => JSON.parse(o.value) as JsonObject);
+    return { out, stats, parse };
+  }
+
+  it("rejects a third party's switch as sender-not-allowed: a dead letter and an audit record, nothing delivered", () => {
+    const sw = factory.contractSwitch({ seed: 22, area: '03', supplyPointId: SP, sender: 'TP001' });
+    const { out, stats, parse } = routeWith([record(toRecordValue(sw), sw.subject, 'TP001')]);
+    expect(stats).toMatchObject({
+      inputs: 1,
+      accepted: 0,
+      rejected: 1,
+      rejections: { 'sender-not-allowed': 1 },
+    });
+    expect(out.some((o) => o.topic.startsWith('kyodo.out.'))).toBe(false);
+    const letter = parse(topics.dlq)[0];
+    expect(letter).toMatchObject({ reason: 'sender-not-allowed', topic: topics.inbox('TP001') });
+    expect(String(letter.message)).toContain('TP001');
+    expect(String(letter.message)).not.toContain(SP);
+    expect(parse(topics.audit)[0]).toMatchObject({
+      outcome: 'rejected',
+      reason: 'sender-not-allowed',
+      inboundSource: sw.source,
+      inboundId: sealedText(HMAC_KEY, sw.id),
+      type: sw.type,
+      supplyPointHmac: supplyPointHmac(HMAC_KEY, SP),
+    });
+  });
+
+  it('rejects a suspended sender, and delivers nothing to a suspended recipient', () => {
+    const suspended = factory.registry({
+      consents: [consent],
+      parties: [
+        { id: 'TD03', role: 'tdso', area: '03', name: 'T&D 03', suspended: true },
+        { id: 'TP001', role: 'third-party', name: 'Home Energy App', suspended: true },
+      ],
+    });
+    const fromSuspended = routeWith([record(toRecordValue(reading), SP)], suspended);
+    expect(fromSuspended.stats.rejections).toEqual({ 'sender-not-allowed': 1 });
+    expect(String(fromSuspended.parse(topics.dlq)[0].message)).toContain('suspended');
+
+    const sw = factory.contractSwitch({
+      seed: 23,
+      area: '03',
+      supplyPointId: SP,
+      fromRetailerId: 'R0001',
+      toRetailerId: 'R0002',
+      sender: 'OCCTO',
+    });
+    const toSuspended = routeWith([record(toRecordValue(sw), SP, 'OCCTO')], suspended);
+    expect(
+      toSuspended.out
+        .filter((o) => o.topic.startsWith('kyodo.out.'))
+        .map((o) => o.topic)
+        .sort(),
+    ).toEqual([topics.outbox('R0001'), topics.outbox('R0002')]);
+  });
+
+  it('delivers under consent with its basis in the audit, and nothing under consent while the registry is stale', () => {
+    const current = routeWith([record(toRecordValue(reading), SP)]);
+    expect(current.parse(topics.outbox('TP001'))).toHaveLength(1);
+    const audits = current.parse(topics.audit);
+    expect(audits.find((a) => a.recipientId === 'TP001')).toMatchObject({ basis: ['consent:C1'] });
+    expect(audits.find((a) => a.recipientId === 'R0001')).not.toHaveProperty('basis');
+
+    let asked = 0;
+    const stale = routeWith([record(toRecordValue(reading), SP)], undefined, () => {
+      asked += 1;
+      return false;
+    });
+    expect(asked).toBe(1);
+    expect(stale.parse(topics.outbox('TP001'))).toEqual([]);
+    expect(stale.parse(topics.outbox('R0001'))).toHaveLength(1);
+  });
+
+  it('stops a back-dated event under a consent revoked before the injected clock', () => {
+    // The clock says 2026-11-27T06:00Z; the event is dated the day before.
+    const revoked = factory.registry({ consents: [{ ...consent, revokedAt: '2026-11-27T05:59:59Z' }] });
+    const later = factory.registry({ consents: [{ ...consent, revokedAt: '2026-11-27T06:00:01Z' }] });
+    expect(routeWith([record(toRecordValue(reading), SP)], revoked).parse(topics.outbox('TP001'))).toEqual(
+      [],
+    );
+    expect(routeWith([record(toRecordValue(reading), SP)], later).parse(topics.outbox('TP001'))).toHaveLength(
+      1,
+    );
+  });
+
+  it('seals the sender-chosen strings of a rejected record in the audit: id, a foreign source, an unknown type', () => {
+    const secretId = 'customer-Yamada-Hanako-03-1234-5678';
+    const foreign = { ...reading, id: secretId, source: 'urn:kyodo:party:Yamada' };
+    const unknownType = { ...reading, id: secretId, type: 'jp.example.yamada.v1' };
+    const { parse } = routeWith([
+      record(toRecordValue(foreign), SP, 'TD03', '1'),
+      record(toRecordValue(unknownType), SP, 'TD03', '2'),
+    ]);
+    const audits = parse(topics.audit);
+    expect(audits.map((a) => a.reason)).toEqual(['source-mismatch', 'unknown-type']);
+    expect(audits[0]).toMatchObject({
+      inboundId: sealedText(HMAC_KEY, secretId),
+      inboundSource: sealedText(HMAC_KEY, 'urn:kyodo:party:Yamada'),
+    });
+    expect(audits[1]).toMatchObject({
+      inboundSource: reading.source,
+      type: sealedText(HMAC_KEY, 'jp.example.yamada.v1'),
+    });
+    expect(JSON.stringify(audits)).not.toMatch(/Yamada/);
   });
 });

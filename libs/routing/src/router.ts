@@ -13,9 +13,10 @@ import {
   type RejectionReason,
   type Topics,
 } from '@kyodo/contracts';
-import { evaluate, type CompiledPolicy, type Delivery } from '@kyodo/policy';
+import { authorizeSender, evaluate, type CompiledPolicy, type Delivery } from '@kyodo/policy';
 import { auditRecordId, outboundEventId, supplyPointHmac, type AuditRecord } from '@kyodo/audit';
 import { AcceptedIds } from './accepted-ids';
+import { auditedInbound } from './rejected-inbound';
 
 /** One inbound Kafka record as the router sees it. */
 export interface InboundRecord {
@@ -68,6 +69,11 @@ export interface RouterOptions {
    * inputs are staged in it; the caller commits or discards them with the batch.
    */
   readonly acceptedIds?: AcceptedIds;
+  /**
+   * Asked once per batch: false while the registry copy may be stale, so that nothing is delivered
+   * under consented-third-party (v1.1, fail closed). Default: always current.
+   */
+  readonly registryCurrent?: () => boolean;
 }
 
 /** Per-batch tallies: every input is either accepted (delivered to zero or more parties) or rejected. */
@@ -94,6 +100,8 @@ export class Router {
   private readonly maxOutputBytes: number;
   /** Lists shared by several recipients of the record being routed, serialised once (see serializeOutbound). */
   private readonly shared = new Map<unknown, string>();
+  /** Whether the registry copy of the batch in hand is current (see RouterOptions.registryCurrent). */
+  private registryCurrent = true;
 
   constructor(private readonly options: RouterOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -114,6 +122,7 @@ export class Router {
     const clock = this.clock();
     const now = clock.toISOString();
     const nowMs = clock.getTime();
+    this.registryCurrent = this.options.registryCurrent?.() ?? true;
     for (const record of records) {
       stats.inputs += 1;
       const mark = out.length;
@@ -182,8 +191,13 @@ export class Router {
     }
     const unknownParty = checkPartyReferences(kind, event.data, registry);
     if (unknownParty) return this.reject(record, now, unknownParty, known, out);
-
-    const decision = evaluate(this.options.policy, event, kind, registry, { sender });
+    const notAllowed = authorizeSender(this.options.policy, event, kind, registry, sender);
+    if (notAllowed) return this.reject(record, now, notAllowed, known, out);
+    const decision = evaluate(this.options.policy, event, kind, registry, {
+      sender,
+      now,
+      registryCurrent: this.registryCurrent,
+    });
     if (decision.deliveries.length === 0) {
       out.push(this.auditOutput(this.undeliveredAudit(record, now, 'no-recipient', null, known)));
       return { accepted: true, roles: [], source: event.source, id: event.id };
@@ -251,6 +265,7 @@ export class Router {
       outcome: 'delivered',
       reason: null,
       outboundId,
+      ...(delivery.basis ? { basis: delivery.basis } : {}),
     };
     out.push(this.auditOutput(audit));
   }
@@ -263,6 +278,11 @@ export class Router {
     reason: RejectionReason | null,
     known: InboundPartial | undefined,
   ): AuditRecord {
+    // A rejected record's sender-chosen strings are sealed; an accepted one's were validated.
+    const inbound =
+      outcome === 'rejected'
+        ? auditedInbound(known, this.options.topics.senderOf(record.topic), this.options.hmacKey)
+        : { inboundSource: known?.source ?? null, inboundId: known?.id ?? null, type: known?.type ?? null };
     return {
       id: auditRecordId(record, null),
       time: now,
@@ -270,9 +290,7 @@ export class Router {
       inboundTopic: record.topic,
       inboundPartition: record.partition,
       inboundOffset: record.offset,
-      inboundSource: known?.source ?? null,
-      inboundId: known?.id ?? null,
-      type: known?.type ?? null,
+      ...inbound,
       supplyPointHmac: known?.supplyPointId
         ? supplyPointHmac(this.options.hmacKey, known.supplyPointId)
         : null,

@@ -1,10 +1,13 @@
-import type { AuditOutcome } from '@kyodo/audit';
+import { sealedText, type AuditOutcome } from '@kyodo/audit';
 import type { AuditPage, AuditRepository } from '@kyodo/persistence';
 import { resolveWindow } from '../time-bounds';
 
 export interface AuditSearch {
   readonly recipientId?: string;
   readonly type?: string;
+  /** The inbound event's id or source as sent; a rejected record holds them sealed (keyed HMAC). */
+  readonly inboundId?: string;
+  readonly inboundSource?: string;
   readonly outcome?: AuditOutcome;
   /** RFC 3339 instant or YYYY-MM-DD (see time-bounds). */
   readonly from?: string;
@@ -18,15 +21,29 @@ export interface AuditSearch {
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
-/** Support search over the audit trail, keyset-paged by (time, id). */
+/**
+ * Support search over the audit trail, keyset-paged by (time, id). A rejected record's id, source and
+ * unknown type are stored only as `hmac-sha256:<hex>` under the audit key; a search by one of them
+ * matches the value as sent and its sealed form, so a lookup by value finds both kinds of record.
+ */
 export class AuditSearchService {
-  constructor(private readonly audit: AuditRepository) {}
+  constructor(
+    private readonly audit: AuditRepository,
+    private readonly hmacKey?: string,
+  ) {}
+
+  private either(value: string | undefined): string | readonly string[] | undefined {
+    if (value === undefined || this.hmacKey === undefined) return value;
+    return [value, sealedText(this.hmacKey, value)];
+  }
 
   async search(query: AuditSearch): Promise<AuditPage> {
     const window = resolveWindow(query.from, query.to);
     return this.audit.search({
       recipientId: query.recipientId,
-      type: query.type,
+      type: this.either(query.type),
+      inboundId: this.either(query.inboundId),
+      inboundSource: this.either(query.inboundSource),
       outcome: query.outcome,
       from: window.from,
       to: window.to,

@@ -28,6 +28,23 @@ export class AuditQueryDto {
   @Length(1, 200, { message: 'type must be an event type of 1..200 characters' })
   type?: string;
 
+  @ApiPropertyOptional({
+    description:
+      'Only records of the inbound event with this id, as sent (a rejected record holds it as a keyed HMAC, which the search computes).',
+    example: 'MR-03-2026-11-26',
+  })
+  @IsOptional()
+  @Length(1, 256, { message: 'inboundId must be 1..256 characters' })
+  inboundId?: string;
+
+  @ApiPropertyOptional({
+    description: 'Only records of inbound events with this source, as sent (matched like inboundId).',
+    example: 'urn:kyodo:party:TD03',
+  })
+  @IsOptional()
+  @Length(1, 256, { message: 'inboundSource must be 1..256 characters' })
+  inboundSource?: string;
+
   @ApiPropertyOptional({ description: 'Only records with this outcome.', enum: OUTCOMES })
   @IsOptional()
   @IsIn(OUTCOMES, { message: `outcome must be one of ${OUTCOMES.join(', ')}` })
@@ -88,7 +105,11 @@ export class AuditRecordDto {
   @ApiProperty({ type: String, nullable: true, example: 'urn:kyodo:party:R0001' })
   inboundSource!: string | null;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'As sent; for a rejected record `hmac-sha256:<hex>` of it (it may hold personal data).',
+  })
   inboundId!: string | null;
 
   @ApiProperty({ type: String, nullable: true, example: 'jp.kyodo.meter-reading.v1' })
@@ -130,6 +151,14 @@ export class AuditRecordDto {
 
   @ApiProperty({ type: String, nullable: true, description: 'The outbound CloudEvent id of a delivery.' })
   outboundId!: string | null;
+
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'What a delivery to a third party rested on: `consent:<id>` and `agreement:<id>` entries (absent otherwise).',
+    example: ['consent:C1', 'agreement:A1'],
+  })
+  basis?: string[];
 }
 
 export class AuditPageDto {

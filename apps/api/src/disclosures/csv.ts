@@ -12,6 +12,8 @@ export const DISCLOSURE_COLUMNS = [
   'auditId',
   'eventType',
   'outboundId',
+  'consentIds',
+  'agreementIds',
 ] as const satisfies readonly (keyof Disclosure)[];
 
 /**

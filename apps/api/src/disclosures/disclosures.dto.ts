@@ -94,6 +94,21 @@ export class DisclosureDto {
 
   @ApiProperty({ description: "The id of the outbound CloudEvent on the recipient's outbox." })
   outboundId!: string;
+
+  @ApiProperty({
+    type: [String],
+    description: 'The consents a delivery to a third party rested on (empty for other deliveries).',
+    example: ['C1'],
+  })
+  consentIds!: string[];
+
+  @ApiProperty({
+    type: [String],
+    description:
+      'The agreements on data protection in force that it rested on (empty where the registry lists none).',
+    example: ['A1'],
+  })
+  agreementIds!: string[];
 }
 
 export class DisclosureReportDto {

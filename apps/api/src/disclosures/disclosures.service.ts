@@ -1,4 +1,4 @@
-import { supplyPointHmac, type AuditRecord } from '@kyodo/audit';
+import { basisIds, supplyPointHmac, type AuditRecord } from '@kyodo/audit';
 import type { AuditRepository } from '@kyodo/persistence';
 import { ApiInputError } from '../errors';
 import { resolveWindow } from '../time-bounds';
@@ -27,6 +27,10 @@ export interface Disclosure {
   readonly auditId: string;
   readonly eventType: string;
   readonly outboundId: string;
+  /** (v1.1) The consents a delivery under consent rested on; empty for other deliveries. */
+  readonly consentIds: readonly string[];
+  /** (v1.1) The agreements in force it rested on; empty where the registry lists none. */
+  readonly agreementIds: readonly string[];
 }
 
 export interface DisclosureReport {
@@ -90,6 +94,7 @@ export class DisclosuresService {
 }
 
 function toDisclosure(r: AuditRecord): Disclosure {
+  const basis = basisIds(r.basis);
   return {
     time: r.time,
     recipientId: r.recipientId ?? '',
@@ -101,5 +106,7 @@ function toDisclosure(r: AuditRecord): Disclosure {
     auditId: r.id,
     eventType: r.type ?? '',
     outboundId: r.outboundId ?? '',
+    consentIds: basis.consents,
+    agreementIds: basis.agreements,
   };
 }

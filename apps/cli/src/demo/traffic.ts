@@ -4,7 +4,9 @@ import type { ProducedRecord } from '@kyodo/kafka';
 
 /**
  * Realistic synthetic traffic for the demo registry: retail switches through their phases, a month of
- * daily meter readings, negawatt dispatches, and a handful of records the gateway must reject.
+ * daily meter readings, negawatt dispatches, and a handful of records the gateway must reject. Each
+ * event comes from a party that may send it (contract v1.1): switches from the gaining retailer,
+ * readings from the area's TSO, dispatches from the contracted aggregator.
  */
 export interface DemoTraffic {
   readonly records: ProducedRecord[];
@@ -116,6 +118,21 @@ export function demoTraffic(registry: RegistrySnapshot, topics: Topics, days = 3
       topic: topics.inbox('TD03'),
       key: bad.subject,
       value: toRecordValue({ ...bad, data: { ...bad.data, retailerId: 'R9999' } }),
+    },
+    // A third party may not send a contract switch (sender-not-allowed).
+    {
+      topic: topics.inbox('TP001'),
+      key: bad.subject,
+      value: toRecordValue(
+        factory.contractSwitch({
+          seed: 2,
+          area: '03',
+          supplyPointId: bad.subject,
+          fromRetailerId: 'R0001',
+          toRetailerId: 'R0002',
+          sender: 'TP001',
+        }),
+      ),
     },
   ];
   records.push(...invalid);

@@ -104,3 +104,24 @@ export const CONTRACT_TABLE: readonly ContractRow[] = [
     ['negawatt.baseline', 'negawatt.demandControl'],
   ],
 ];
+
+/**
+ * Who may send each event type (contract v1.1, `sender-not-allowed`), restated as data: a party of
+ * `role` may send it when `by` holds: the data field it names equals the party's id, `area` the
+ * supply point's area is the party's, `any` always. A suspended party may send nothing.
+ */
+export type ContractSender = readonly [role: 'retailer' | 'tdso' | 'occto' | 'aggregator', by: string];
+
+export const CONTRACT_SENDERS: Readonly<Record<EventKind, readonly ContractSender[]>> = {
+  'contract-switch': [
+    ['retailer', 'fromRetailerId'],
+    ['retailer', 'toRetailerId'],
+    ['tdso', 'area'],
+    ['occto', 'any'],
+  ],
+  'meter-reading': [['tdso', 'area']],
+  negawatt: [
+    ['aggregator', 'contractorId'],
+    ['tdso', 'area'],
+  ],
+};

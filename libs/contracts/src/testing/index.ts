@@ -10,7 +10,14 @@ import {
   type InboundEvent,
   type JsonObject,
 } from '../events';
-import { RegistrySnapshot, type AreaCode, type Consent, type Enrollment, type Party } from '../registry';
+import {
+  RegistrySnapshot,
+  type Agreement,
+  type AreaCode,
+  type Consent,
+  type Enrollment,
+  type Party,
+} from '../registry';
 import type {
   ContractSwitchCustomer,
   ContractSwitchPhase,
@@ -93,6 +100,8 @@ export interface RegistryOptions {
   readonly parties?: readonly Party[];
   readonly enrollments?: readonly Enrollment[];
   readonly consents?: readonly Consent[];
+  /** When given (even empty), the registry lists agreements (v1.1). */
+  readonly agreements?: readonly Agreement[];
 }
 
 /** Retailers R0001..R0003, a tdso TD01..TD10 per area, OCCTO, aggregators DR001/DR002, third parties TP001/TP002. */
@@ -236,6 +245,7 @@ export const factory = {
       parties: [...parties.values()],
       enrollments: options.enrollments ?? [],
       consents: options.consents ?? [],
+      ...(options.agreements ? { agreements: options.agreements } : {}),
     });
   },
 };
