@@ -1,5 +1,6 @@
 export * from './events';
 export * from './fields';
+export * from './kafka-binding';
 export * from './registry';
 export * from './rejections';
 export * from './schemas';

@@ -5,7 +5,8 @@
 export const REJECTION_REASONS = {
   'too-large': 'the record value is larger than 1 MiB',
   unparseable: 'the record value is not JSON, or not a JSON object',
-  'not-cloudevent': 'the value is not a CloudEvents 1.0 event in structured JSON mode',
+  'not-cloudevent':
+    'the record is not a CloudEvents 1.0 event, in structured JSON mode or in binary mode (ce_* headers)',
   'unknown-type': 'the event type is not one the gateway knows',
   'source-mismatch': "the event source does not name the inbox's own party",
   'invalid-supply-point': 'the supply point id is not 22 digits or its area is not 01..10',

@@ -11,6 +11,7 @@ import {
   type InboundEvent,
   type JsonObject,
 } from './events';
+import { binaryModeEvent, isBinaryMode, type RecordHeaders } from './kafka-binding';
 import type { PartyRole, RegistrySnapshot } from './registry';
 import type { Rejection, RejectionReason } from './rejections';
 import { SUPPLY_POINT_ID_SCHEMA_PATTERN } from './schemas/common';
@@ -24,6 +25,8 @@ export interface InboundRecordInput {
   readonly key: Buffer | null;
   readonly topic: string;
   readonly senderId: string;
+  /** The record's headers: `ce_*` headers mark binary content mode (see kafka-binding.ts). */
+  readonly headers?: RecordHeaders;
 }
 
 /** What could be read from a rejected record, for its audit record. Never a personal field value. */
@@ -100,6 +103,7 @@ export function isSupplyPointId(value: string): boolean {
  * `subject` or anything under `data`: those are described by JSON type, and a string by its length.
  */
 export function parseInbound(input: InboundRecordInput): ParseResult {
+  if (isBinaryMode(input.headers)) return parseBinaryMode(input);
   const { value } = input;
   if (value === null) return reject('unparseable', 'record value is null (a tombstone), not a JSON object');
   if (value.length > MAX_EVENT_BYTES) {
@@ -120,7 +124,45 @@ export function parseInbound(input: InboundRecordInput): ParseResult {
   if (!isJsonObject(parsed)) {
     return reject('unparseable', `record value is JSON ${jsonTypeOf(parsed)}, not an object`);
   }
+  return checkEvent(parsed, input);
+}
 
+/**
+ * Binary content mode: the attributes come from `ce_*` headers and `content-type`, the value is `data`
+ * alone. The event they make up goes through the very checks a structured one does, so each failure
+ * earns the same reason; messages add where the attributes came from.
+ */
+function parseBinaryMode(input: InboundRecordInput): ParseResult {
+  const { value } = input;
+  let data: unknown;
+  if (value !== null && value.length > 0) {
+    if (value.length > MAX_EVENT_BYTES) {
+      return reject(
+        'too-large',
+        `record value is ${value.length} bytes, more than the ${MAX_EVENT_BYTES} allowed`,
+      );
+    }
+    if (!isUtf8(value)) return reject('unparseable', 'record value (binary content mode) is not valid UTF-8');
+    try {
+      data = JSON.parse(value.toString('utf8'));
+    } catch {
+      return reject(
+        'unparseable',
+        `record value (binary content mode) is not valid JSON (${value.length} bytes)`,
+      );
+    }
+  }
+  const result = checkEvent(binaryModeEvent(input.headers ?? {}, data), input);
+  if (result.ok) return result;
+  const { reason, message } = result.rejection;
+  const rejection = { reason, message: `${message} (binary content mode: attributes from ce_* headers)` };
+  return result.partial === undefined
+    ? { ok: false, rejection }
+    : { ok: false, rejection, partial: result.partial };
+}
+
+/** The checks after parsing, common to both content modes: envelope, type, source, subject, key, data. */
+function checkEvent(parsed: JsonObject, input: InboundRecordInput): ParseResult {
   const { envelope: validateEnvelope, data: dataValidators } = compiled();
   if (!validateEnvelope(parsed)) {
     return reject('not-cloudevent', describeError(validateEnvelope.errors, parsed, ''), partialOf(parsed));

@@ -3,6 +3,7 @@ import {
   GATEWAY_SOURCE,
   MAX_EVENT_BYTES,
   REJECTION_REASONS,
+  STRUCTURED_EVENT_HEADERS,
   checkPartyReferences,
   parseInbound,
   type InboundEvent,
@@ -25,6 +26,8 @@ export interface InboundRecord {
   readonly offset: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
+  /** `ce_*` headers mark an event in binary content mode. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A record to publish; the caller commits all of a batch's outputs in one transaction. */
@@ -32,6 +35,7 @@ export interface OutputRecord {
   readonly topic: string;
   readonly key: string | null;
   readonly value: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What the gateway writes to the dead-letter topic for a rejected record. */
@@ -51,6 +55,8 @@ export interface DeadLetter {
    */
   readonly value: string | null;
   readonly valueEncoding: 'utf8' | 'base64';
+  /** The original record's headers, when it had any (binary content mode keeps its attributes there). */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly rejectedAt: string;
   readonly auditId: string;
   readonly policyVersion: string;
@@ -177,6 +183,7 @@ export class Router {
       key: record.key,
       topic: record.topic,
       senderId: sender,
+      headers: record.headers,
     });
     if (!parsed.ok) return this.reject(record, now, parsed.rejection, parsed.partial, out);
     const { event, kind, supplyPointId } = parsed;
@@ -243,6 +250,7 @@ export class Router {
       topic: this.options.topics.outbox(recipient.id),
       key: supplyPointId,
       value: serializeOutbound(outbound, this.shared),
+      headers: STRUCTURED_EVENT_HEADERS,
     });
     const audit: AuditRecord = {
       id: auditId,
@@ -326,6 +334,7 @@ export class Router {
       keyEncoding: key.encoding,
       value: value.text,
       valueEncoding: value.encoding,
+      ...(hasHeaders(record.headers) ? { headers: record.headers } : {}),
       rejectedAt: now,
       auditId: auditRecordId(record, null),
       policyVersion: this.options.policy.version,
@@ -430,6 +439,10 @@ function tally(stats: RouteStats, outcome: Outcome): void {
     stats.rejected += 1;
     stats.rejections[outcome.reason] = (stats.rejections[outcome.reason] ?? 0) + 1;
   }
+}
+
+function hasHeaders(headers: InboundRecord['headers']): headers is Readonly<Record<string, string>> {
+  return headers !== undefined && Object.keys(headers).length > 0;
 }
 
 function describeInternal(error: unknown): string {

@@ -1,5 +1,11 @@
 import { factory, toRecordValue } from '@kyodo/contracts/testing';
-import type { AreaCode, InboundEvent, RegistrySnapshot, Topics } from '@kyodo/contracts';
+import {
+  STRUCTURED_EVENT_HEADERS,
+  type AreaCode,
+  type InboundEvent,
+  type RegistrySnapshot,
+  type Topics,
+} from '@kyodo/contracts';
 import type { ProducedRecord } from '@kyodo/kafka';
 
 /**
@@ -24,7 +30,12 @@ export function demoTraffic(registry: RegistrySnapshot, topics: Topics, days = 3
     invalid: 0,
   };
   const send = (sender: string, event: InboundEvent) => {
-    records.push({ topic: topics.inbox(sender), key: event.subject, value: toRecordValue(event) });
+    records.push({
+      topic: topics.inbox(sender),
+      key: event.subject,
+      value: toRecordValue(event),
+      headers: STRUCTURED_EVENT_HEADERS,
+    });
   };
   const areas = (['03', '06', '09'] as AreaCode[]).filter((a) => registry.tdsoFor(a));
   let seed = 1000;

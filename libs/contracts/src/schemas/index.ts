@@ -12,6 +12,9 @@ export * from './envelope/schema';
 export * from './contract-switch/schema';
 export * from './meter-reading/schema';
 export * from './negawatt/schema';
+export * from './outbound/schema';
+export * from './dead-letter/schema';
+export * from './audit-record/schema';
 
 /** The `data` schema of each event type. */
 export const DATA_SCHEMAS: Readonly<Record<EventKind, TObject>> = {

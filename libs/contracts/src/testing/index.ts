@@ -480,3 +480,4 @@ function mulberry32(seed: number): () => number {
   };
 }
 export * from './contract-table';
+export * from './binary';
