@@ -10,6 +10,7 @@ import {
   ReconciliationService,
   type ReconciliationReport,
 } from '../../api/src/reconciliation/reconciliation.service';
+import { registerAuditRetireCommand } from './audit-retire.command';
 import type { CliContext } from './context';
 import { messageOf, openDatabase, partitionArgument, plural, timeBoundArgument } from './support';
 
@@ -55,6 +56,8 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       const code = await reconcileAuditTrail(ctx, opts);
       if (code !== 0) process.exitCode = code;
     });
+
+  registerAuditRetireCommand(audit, ctx);
 }
 
 export interface VerifyOptions {

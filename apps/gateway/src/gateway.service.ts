@@ -5,9 +5,11 @@ import type { KafkaPort, RecordBatch, TransactionalPipeline } from '@kyodo/kafka
 import type { KyodoMetrics, Logger } from '@kyodo/observability';
 import { CLOCK, CONFIG, KAFKA, LOGGER, METRICS } from '@kyodo/platform';
 import type { CompiledPolicy } from '@kyodo/policy';
-import { Router, emptyStats, type OutputRecord, type RouteStats } from '@kyodo/routing';
+import { Router, emptyStats, type InboundRecord, type OutputRecord, type RouteStats } from '@kyodo/routing';
+import type { RejectionReason } from '@kyodo/contracts';
 import { POLICY } from './policy.provider';
 import { RegistryWatcher } from './registry-watcher.service';
+import { TraceContextPropagation } from './trace-context';
 
 /**
  * The gateway's pipeline: consumes every party's inbox, routes each batch through the pure Router and
@@ -23,6 +25,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   private stopping = false;
   private readonly router: Router;
   private readonly topics;
+  private readonly traces = new TraceContextPropagation();
   /** Running totals since start: inputs = accepted + rejected. */
   readonly totals = emptyStats();
 
@@ -36,7 +39,13 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     private readonly registry: RegistryWatcher,
   ) {
     this.topics = topicsFor(config.topicPrefix);
-    this.router = new Router({ policy, topics: this.topics, hmacKey: config.auditHmacKey, clock });
+    this.router = new Router({
+      policy,
+      topics: this.topics,
+      hmacKey: config.auditHmacKey,
+      clock,
+      recordHeaders: (record, eventId, rejected) => this.traceAndLog(record, eventId, rejected),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -103,6 +112,46 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     return out;
   }
 
+  /**
+   * The trace context every record written for this input carries (W3C `traceparent`, from the
+   * inbound one when present), and one log line per input keyed by its event id: rejections at info,
+   * deliveries at debug. Never a value from the record: ids and coordinates only.
+   */
+  private traceAndLog(
+    record: InboundRecord,
+    eventId: string | undefined,
+    rejected: RejectionReason | undefined,
+  ): Readonly<Record<string, string>> {
+    const trace = this.traces.derive(record.headers);
+    if (rejected !== undefined) {
+      this.logger.info(
+        {
+          eventId,
+          traceId: trace.traceId,
+          spanId: trace.spanId,
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          reason: rejected,
+        },
+        'record rejected',
+      );
+    } else if (this.logger.isLevelEnabled('debug')) {
+      this.logger.debug(
+        {
+          eventId,
+          traceId: trace.traceId,
+          spanId: trace.spanId,
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+        },
+        'record routed',
+      );
+    }
+    return trace.headers;
+  }
+
   private count(stats: RouteStats): void {
     const t = this.totals;
     t.inputs += stats.inputs;
@@ -119,6 +168,16 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     for (const [role, n] of Object.entries(stats.deliveriesByRole)) {
       this.metrics.deliveries.inc({ role }, n);
       t.deliveriesByRole[role] = (t.deliveriesByRole[role] ?? 0) + n;
+    }
+    for (const [role, byPurpose] of Object.entries(stats.fields)) {
+      const totals = (t.fields[role] ??= {});
+      for (const [purpose, n] of Object.entries(byPurpose)) {
+        if (n.delivered > 0) this.metrics.fieldsDelivered.inc({ role, purpose }, n.delivered);
+        if (n.withheld > 0) this.metrics.fieldsWithheld.inc({ role, purpose }, n.withheld);
+        const total = (totals[purpose] ??= { delivered: 0, withheld: 0 });
+        total.delivered += n.delivered;
+        total.withheld += n.withheld;
+      }
     }
   }
 

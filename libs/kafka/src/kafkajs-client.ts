@@ -10,7 +10,9 @@ import {
   type LogEntry,
   type Producer as KafkaJsProducer,
 } from 'kafkajs';
+import { describeKafkaJsGroup } from './kafkajs-groups';
 import type {
+  ConsumerGroupDescription,
   ConsumedRecord,
   ConsumerOptions,
   KafkaPort,
@@ -247,6 +249,10 @@ export class KafkaJsClient implements KafkaPort {
     return (result?.partitions ?? [])
       .map((p) => ({ partition: p.partition, offset: p.offset }))
       .sort((a, b) => a.partition - b.partition);
+  }
+
+  async describeGroup(groupId: string): Promise<ConsumerGroupDescription> {
+    return describeKafkaJsGroup(await this.getAdmin(), groupId);
   }
 
   createTransactionalPipeline(options: TransactionalPipelineOptions): TransactionalPipeline {

@@ -105,6 +105,20 @@ export interface TopicSpec {
   readonly config?: Readonly<Record<string, string>>;
 }
 
+/** A consumer group as the broker describes it: its state and current members. */
+export interface ConsumerGroupDescription {
+  readonly groupId: string;
+  /** `Stable`, `PreparingRebalance`, `CompletingRebalance`, `Empty`, `Dead`, … as the broker names it. */
+  readonly state: string;
+  readonly members: readonly {
+    readonly memberId: string;
+    readonly clientId: string;
+    readonly host: string;
+    /** Partitions assigned to the member. */
+    readonly partitions: number;
+  }[];
+}
+
 export interface KafkaPort {
   /** Answers once the cluster returns metadata; throws a KafkaUnavailableError otherwise. */
   ping(timeoutMs?: number): Promise<{ brokers: number; controllerId: number | null }>;
@@ -116,6 +130,8 @@ export interface KafkaPort {
   topicOffsets(topic: string): Promise<{ partition: number; low: string; high: string }[]>;
   /** The offsets a consumer group has committed for a topic, per partition ('-1' where none). */
   committedOffsets(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]>;
+  /** The group's state and members (`kyodo status`: the gateway instances). Optional for adapters. */
+  describeGroup?(groupId: string): Promise<ConsumerGroupDescription>;
   createTransactionalPipeline(options: TransactionalPipelineOptions): TransactionalPipeline;
   createConsumer(options: ConsumerOptions): Promise<RunningConsumer>;
   createProducer(options?: { idempotent?: boolean }): Promise<Producer>;

@@ -19,3 +19,4 @@ export {
   type RelationSpec,
   RELATIONS,
 } from './model';
+export { diffPolicies, formatPolicyDiff, type PolicyChange, type PolicyDiff } from './diff';

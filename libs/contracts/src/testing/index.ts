@@ -470,3 +470,4 @@ function mulberry32(seed: number): () => number {
   };
 }
 export * from './contract-table';
+export * from './traffic';

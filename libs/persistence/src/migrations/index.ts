@@ -2,6 +2,7 @@ import { Registry1764201600000 } from './1764201600000-registry';
 import { Audit1764201600001 } from './1764201600001-audit';
 import { ApiKeys1764201600002 } from './1764201600002-api-keys';
 import { AuditCheckRuns1764201600100 } from './1764201600100-audit-check-runs';
+import { DlqOperations1764480000000 } from './1764480000000-dlq-operations';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   Audit1764201600001,
   ApiKeys1764201600002,
   AuditCheckRuns1764201600100,
+  DlqOperations1764480000000,
 ];
