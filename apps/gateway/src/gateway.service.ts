@@ -172,8 +172,9 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     for (const [role, byPurpose] of Object.entries(stats.fields)) {
       const totals = (t.fields[role] ??= {});
       for (const [purpose, n] of Object.entries(byPurpose)) {
-        if (n.delivered > 0) this.metrics.fieldsDelivered.inc({ role, purpose }, n.delivered);
-        if (n.withheld > 0) this.metrics.fieldsWithheld.inc({ role, purpose }, n.withheld);
+        // Also by 0: a pair with nothing withheld shows as 0 rather than missing.
+        this.metrics.fieldsDelivered.inc({ role, purpose }, n.delivered);
+        this.metrics.fieldsWithheld.inc({ role, purpose }, n.withheld);
         const total = (totals[purpose] ??= { delivered: 0, withheld: 0 });
         total.delivered += n.delivered;
         total.withheld += n.withheld;
