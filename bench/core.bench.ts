@@ -109,7 +109,9 @@ const withTrace = measure('kyodo core + trace context', (batch, out) => {
   traced.routeBatch(batch, registry, out);
   if (out[0].headers?.traceparent === undefined) throw new Error('no traceparent on the outputs');
 });
-console.log(`trace context costs ${((1 - withTrace / core) * 100).toFixed(1)}% of the core's rate in this run`);
+console.log(
+  `trace context costs ${((1 - withTrace / core) * 100).toFixed(1)}% of the core's rate in this run`,
+);
 console.log(
   `core / baseline: ${(core / baseline).toFixed(2)}   target: >= 40,000 events/s on one core → ${core >= 40_000 ? 'met' : 'NOT met'}`,
 );

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { RegistrySnapshot, topicsFor, type RegistryData } from '@kyodo/contracts';
-import { factory, toRecordValue } from '@kyodo/contracts/testing';
+import { factory, toRecordValue, fixtureParties } from '@kyodo/contracts/testing';
 import type { KyodoConfig } from '@kyodo/config';
 import type { KafkaJsClient, ProducedRecord } from '@kyodo/kafka';
 import { createDataSource } from '@kyodo/persistence';
@@ -27,12 +27,7 @@ const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_SPAN = '00f067aa0ba902b7';
 
 const REGISTRY: RegistryData = {
-  parties: [
-    { id: 'R0001', role: 'retailer', name: 'Clean Venture 21' },
-    { id: 'TD03', role: 'tdso', area: '03', name: 'Tokyo T&D' },
-    { id: 'OCCTO', role: 'occto', name: 'OCCTO' },
-    { id: 'DR001', role: 'aggregator', name: 'Negawatt Co' },
-  ],
+  parties: fixtureParties('R0001', 'TD03', 'OCCTO', 'DR001'),
   enrollments: [{ aggregatorId: 'DR001', supplyPointId: SPID(1), from: '2026-01-01', to: '2027-12-31' }],
   consents: [],
 };

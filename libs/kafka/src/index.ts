@@ -1,2 +1,3 @@
 export * from './port';
 export * from './kafkajs-client';
+export * from './collect';

@@ -10,7 +10,14 @@ import {
   type InboundEvent,
   type JsonObject,
 } from '../events';
-import { RegistrySnapshot, type AreaCode, type Consent, type Enrollment, type Party } from '../registry';
+import {
+  AREAS,
+  RegistrySnapshot,
+  type AreaCode,
+  type Consent,
+  type Enrollment,
+  type Party,
+} from '../registry';
 import type {
   ContractSwitchCustomer,
   ContractSwitchPhase,
@@ -104,7 +111,7 @@ export const DEFAULT_PARTIES: readonly Party[] = [
     id: `TD${area}`,
     role: 'tdso',
     area,
-    name: `T&D ${area}`,
+    name: `${AREAS[area]} T&D`,
   })),
   { id: 'OCCTO', role: 'occto', name: 'OCCTO' },
   { id: 'DR001', role: 'aggregator', name: 'Negawatt Co' },
@@ -458,8 +465,8 @@ function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)];
 }
 
-/** A small seeded PRNG, so factories are deterministic. */
-function mulberry32(seed: number): () => number {
+/** A small seeded PRNG, so factories (and generated traffic) are deterministic. */
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -470,4 +477,5 @@ function mulberry32(seed: number): () => number {
   };
 }
 export * from './contract-table';
+export * from './registry-fixture';
 export * from './traffic';

@@ -13,7 +13,7 @@ import {
 } from '../registry';
 import type { InboundEvent } from '../events';
 import type { ContractSwitchPhase } from '../schemas/contract-switch/schema';
-import { factory } from './index';
+import { factory, mulberry32 } from './index';
 
 export interface TrafficOptions {
   /** Drives every choice; the same seed gives the same registry and events. */
@@ -236,15 +236,4 @@ function addDays(date: string, days: number): string {
 
 function pickFrom<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)];
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
