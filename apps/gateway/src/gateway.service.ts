@@ -123,31 +123,18 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     rejected: RejectionReason | undefined,
   ): Readonly<Record<string, string>> {
     const trace = this.traces.derive(record.headers);
-    if (rejected !== undefined) {
-      this.logger.info(
-        {
-          eventId,
-          traceId: trace.traceId,
-          spanId: trace.spanId,
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
-          reason: rejected,
-        },
-        'record rejected',
-      );
-    } else if (this.logger.isLevelEnabled('debug')) {
-      this.logger.debug(
-        {
-          eventId,
-          traceId: trace.traceId,
-          spanId: trace.spanId,
-          topic: record.topic,
-          partition: record.partition,
-          offset: record.offset,
-        },
-        'record routed',
-      );
+    const level = rejected !== undefined ? 'info' : 'debug';
+    if (this.logger.isLevelEnabled(level)) {
+      const fields = {
+        eventId,
+        traceId: trace.traceId,
+        spanId: trace.spanId,
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        reason: rejected,
+      };
+      this.logger[level](fields, rejected !== undefined ? 'record rejected' : 'record routed');
     }
     return trace.headers;
   }
