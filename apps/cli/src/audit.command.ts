@@ -206,16 +206,24 @@ export async function reconcileAuditTrail(ctx: CliContext, opts: ReconcileOption
     clientId: `${ctx.config.kafkaClientId}-cli`,
   });
   try {
+    const progress = startProgress(ctx, 'reconcile', {
+      unit: 'outbox records',
+      total: 0,
+      every: PROGRESS_EVERY,
+    });
     const service = new ReconciliationService(new ReconciliationRepository(ds), kafka, {
       topicPrefix: ctx.config.topicPrefix,
       timeoutMs: RECONCILE_TIMEOUT_MS,
       warn: (message, details) => ctx.progress(`warning: ${message} ${JSON.stringify(details)}`),
+      onOutboxRecord: () => progress.increment(1),
     });
     ctx.progress('Reading the outboxes up to their current end …');
     let report: ReconciliationReport;
     try {
       report = await service.reconcile({ from: opts.from, to: opts.to });
+      progress.stop();
     } catch (error) {
+      progress.stop();
       if (
         error instanceof ApiInputError ||
         error instanceof WorkLimitError ||
