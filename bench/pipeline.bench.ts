@@ -9,7 +9,7 @@
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { topicsFor, type RegistryData } from '@kyodo/contracts';
-import { factory, toRecordValue } from '@kyodo/contracts/testing';
+import { factory, toRecordValue, fixtureParties } from '@kyodo/contracts/testing';
 import { loadConfig } from '@kyodo/config';
 import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
 import { KafkaJsClient } from '@kyodo/kafka';
@@ -24,12 +24,7 @@ const PARTITIONS = 3;
 const SUPPLY_POINTS = 1000;
 
 const registry: RegistryData = {
-  parties: [
-    { id: 'R0001', role: 'retailer', name: 'Clean Venture 21' },
-    { id: 'TD03', role: 'tdso', area: '03', name: 'Tokyo T&D' },
-    { id: 'DR001', role: 'aggregator', name: 'Negawatt Co' },
-    { id: 'TP001', role: 'third-party', name: 'Home Energy App' },
-  ],
+  parties: fixtureParties('R0001', 'TD03', 'DR001', 'TP001'),
   enrollments: Array.from({ length: SUPPLY_POINTS }, (_, i) => ({
     aggregatorId: 'DR001',
     supplyPointId: spid(i),

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { verifyChain } from '@kyodo/audit';
 import { topicsFor, type RegistryData } from '@kyodo/contracts';
-import { factory, toRecordValue } from '@kyodo/contracts/testing';
+import { factory, toRecordValue, fixtureParties } from '@kyodo/contracts/testing';
 import { loadConfig } from '@kyodo/config';
 import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
 import { KafkaJsClient } from '@kyodo/kafka';
@@ -44,10 +44,7 @@ const DRILLS: Record<string, () => Promise<void>> = {
 };
 
 const REGISTRY: RegistryData = {
-  parties: [
-    { id: 'R0001', role: 'retailer', name: 'Clean Venture 21' },
-    { id: 'TD03', role: 'tdso', area: '03', name: 'Tokyo T&D' },
-  ],
+  parties: fixtureParties('R0001', 'TD03'),
   enrollments: [],
   consents: [],
 };

@@ -88,7 +88,7 @@ describe('kyodo apikey / audit verify / disclosures (real PostgreSQL)', () => {
         'Audit chain intact: 10001 rows in 1 chain.',
         'Publish the heads above (partition, offset, hash) as the anchor of this verification.',
       ]);
-      expect(progress).toEqual(['… 10000 rows checked (partition 0, offset 9999)']);
+      expect(progress).toEqual(['… audit verify: 10000/10001 rows (partition 0, offset 9999)']);
 
       out = [];
       expect(await verifyAuditTrail(ctx, { partition: 7 })).toBe(0);

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { supplyPointHmac, type AuditRecord } from '@kyodo/audit';
 import type { JsonObject, RegistryData } from '@kyodo/contracts';
-import { factory } from '@kyodo/contracts/testing';
+import { factory, fixtureParties } from '@kyodo/contracts/testing';
 import type { KyodoConfig } from '@kyodo/config';
 import { AuditRepository } from '@kyodo/persistence';
 import {
@@ -32,17 +32,7 @@ const SP_A = '0300000000000000004711'; // the customer whose disclosures are ask
 const SP_B = '0600000000000000000815'; // another customer in the same run (Kansai), same recipients
 
 const REGISTRY: RegistryData = {
-  parties: [
-    { id: 'R0001', role: 'retailer', name: 'Clean Venture 21' },
-    { id: 'R0002', role: 'retailer', name: 'Sakura Denryoku' },
-    { id: 'TD03', role: 'tdso', area: '03', name: 'Tokyo T&D' },
-    { id: 'TD06', role: 'tdso', area: '06', name: 'Kansai T&D' },
-    { id: 'OCCTO', role: 'occto', name: 'OCCTO' },
-    { id: 'DR001', role: 'aggregator', name: 'Negawatt Co' },
-    { id: 'DR002', role: 'aggregator', name: 'Demand Flex' },
-    { id: 'TP001', role: 'third-party', name: 'Home Energy App' },
-    { id: 'TP002', role: 'third-party', name: 'Kakeibo Navi' },
-  ],
+  parties: fixtureParties('R0001', 'R0002', 'TD03', 'TD06', 'OCCTO', 'DR001', 'DR002', 'TP001', 'TP002'),
   enrollments: [
     { aggregatorId: 'DR001', supplyPointId: SP_A, from: '2026-04-01', to: '2027-03-31' },
     // Joins on the 21st: only the last ten readings of the month.

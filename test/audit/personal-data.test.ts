@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { supplyPointHmac } from '@kyodo/audit';
 import type { InboundEvent, JsonObject, RegistryData, RejectionReason } from '@kyodo/contracts';
-import { deepMerge, factory, toRecordValue } from '@kyodo/contracts/testing';
+import { deepMerge, factory, toRecordValue, fixtureParties } from '@kyodo/contracts/testing';
 import type { KyodoConfig } from '@kyodo/config';
 import type { ProducedRecord } from '@kyodo/kafka';
 import {
@@ -34,13 +34,8 @@ const SP_KEY = randomSpid('03'); // only ever a (wrong) record key
 
 const REGISTRY: RegistryData = {
   parties: [
-    { id: 'R0001', role: 'retailer', name: 'Clean Venture 21' },
-    { id: 'R0002', role: 'retailer', name: 'Sakura Denryoku' },
+    ...fixtureParties('R0001', 'R0002', 'TD03', 'OCCTO', 'DR001', 'TP001'),
     { id: 'R0003', role: 'retailer', name: 'Paused Power', suspended: true },
-    { id: 'TD03', role: 'tdso', area: '03', name: 'Tokyo T&D' },
-    { id: 'OCCTO', role: 'occto', name: 'OCCTO' },
-    { id: 'DR001', role: 'aggregator', name: 'Negawatt Co' },
-    { id: 'TP001', role: 'third-party', name: 'Home Energy App' },
   ],
   enrollments: [{ aggregatorId: 'DR001', supplyPointId: SP1, from: '2026-01-01', to: '2027-12-31' }],
   consents: [

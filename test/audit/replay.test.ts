@@ -2,7 +2,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { verifyChain, type AuditRecord, type ChainHead, type ChainInput } from '@kyodo/audit';
 import type { RegistryData } from '@kyodo/contracts';
-import { factory, supplyPointId, toRecordValue } from '@kyodo/contracts/testing';
+import { factory, supplyPointId, toRecordValue, fixtureParties } from '@kyodo/contracts/testing';
 import type { KyodoConfig } from '@kyodo/config';
 import type { KyodoMetrics } from '@kyodo/observability';
 import { AuditRepository, ensureAuditPartitionsAround } from '@kyodo/persistence';
@@ -37,14 +37,7 @@ import {
 const SUPPLY_POINTS = Array.from({ length: 16 }, (_, i) => supplyPointId('06', i + 1));
 
 const REGISTRY: RegistryData = {
-  parties: [
-    { id: 'R0001', role: 'retailer', name: 'Clean Venture 21' },
-    { id: 'R0002', role: 'retailer', name: 'Sakura Denryoku' },
-    { id: 'TD06', role: 'tdso', area: '06', name: 'Kansai T&D' },
-    { id: 'OCCTO', role: 'occto', name: 'OCCTO' },
-    { id: 'DR002', role: 'aggregator', name: 'Demand Flex' },
-    { id: 'TP001', role: 'third-party', name: 'Home Energy App' },
-  ],
+  parties: fixtureParties('R0001', 'R0002', 'TD06', 'OCCTO', 'DR002', 'TP001'),
   enrollments: SUPPLY_POINTS.slice(0, 8).map((spid) => ({
     aggregatorId: 'DR002',
     supplyPointId: spid,

@@ -8,7 +8,7 @@ import {
   type ChainVerification,
 } from '@kyodo/audit';
 import type { RegistryData } from '@kyodo/contracts';
-import { factory, supplyPointId } from '@kyodo/contracts/testing';
+import { factory, supplyPointId, fixtureParties } from '@kyodo/contracts/testing';
 import { AuditRepository } from '@kyodo/persistence';
 import { createTestDatabase, testConfig, testKafka } from '../support/harness';
 import { importRegistry, startKyodo } from '../support/kyodo';
@@ -21,15 +21,7 @@ import { expectedDeliveries, openDatabase, send, settleAuditRows, type Sent } fr
 const SUPPLY_POINTS = [1, 2, 3, 4, 5, 6].map((n) => supplyPointId('03', n));
 
 const REGISTRY: RegistryData = {
-  parties: [
-    { id: 'R0001', role: 'retailer', name: 'Clean Venture 21' },
-    { id: 'R0002', role: 'retailer', name: 'Sakura Denryoku' },
-    { id: 'TD03', role: 'tdso', area: '03', name: 'Tokyo T&D' },
-    { id: 'OCCTO', role: 'occto', name: 'OCCTO' },
-    { id: 'DR001', role: 'aggregator', name: 'Negawatt Co' },
-    { id: 'TP001', role: 'third-party', name: 'Home Energy App' },
-    { id: 'TP002', role: 'third-party', name: 'Kakeibo Navi' },
-  ],
+  parties: fixtureParties('R0001', 'R0002', 'TD03', 'OCCTO', 'DR001', 'TP001', 'TP002'),
   enrollments: SUPPLY_POINTS.map((spid) => ({
     aggregatorId: 'DR001',
     supplyPointId: spid,

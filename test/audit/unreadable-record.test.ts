@@ -1,5 +1,5 @@
 import type { RegistryData } from '@kyodo/contracts';
-import { factory, toRecordValue } from '@kyodo/contracts/testing';
+import { factory, toRecordValue, fixtureParties } from '@kyodo/contracts/testing';
 import type { KyodoConfig } from '@kyodo/config';
 import { createTestDatabase, testConfig, testKafka, waitFor } from '../support/harness';
 import { importRegistry, startKyodo } from '../support/kyodo';
@@ -8,10 +8,7 @@ import { auditRowCount, openDatabase } from './audit-support';
 // Only the gateway writes kyodo.audit, but if an unreadable record ever lands there, the writer must
 // log it and carry on: one bad record may not stall the audit of everything behind it.
 const REGISTRY: RegistryData = {
-  parties: [
-    { id: 'R0001', role: 'retailer', name: 'Clean Venture 21' },
-    { id: 'TD03', role: 'tdso', area: '03', name: 'Tokyo T&D' },
-  ],
+  parties: fixtureParties('R0001', 'TD03'),
   enrollments: [],
   consents: [],
 };

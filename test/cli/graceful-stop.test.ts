@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { topicsFor, type RegistryData } from '@kyodo/contracts';
-import { factory, toRecordValue } from '@kyodo/contracts/testing';
+import { factory, toRecordValue, fixtureParties } from '@kyodo/contracts/testing';
 import { REPO_ROOT } from '../support/environment';
 import { collect, createTestDatabase, testConfig, testKafka, waitFor } from '../support/harness';
 import { importRegistry } from '../support/kyodo';
@@ -10,10 +10,7 @@ import { importRegistry } from '../support/kyodo';
 // in flight, commit and exit 0; a restarted process then finishes the rest, and nothing is lost or doubled.
 
 const REGISTRY: RegistryData = {
-  parties: [
-    { id: 'R0001', role: 'retailer', name: 'Clean Venture 21' },
-    { id: 'TD03', role: 'tdso', area: '03', name: 'Tokyo T&D' },
-  ],
+  parties: fixtureParties('R0001', 'TD03'),
   enrollments: [],
   consents: [],
 };

@@ -7,7 +7,7 @@ import {
 } from '@kyodo/contracts';
 import { factory } from '@kyodo/contracts/testing';
 import { loadConfig, type KyodoConfig } from '@kyodo/config';
-import type { KafkaJsClient, ProducedRecord } from '@kyodo/kafka';
+import type { KafkaPort, ProducedRecord } from '@kyodo/kafka';
 import type { DeadLetter } from '@kyodo/routing';
 import {
   collect,
@@ -81,7 +81,7 @@ function json(record: CollectedRecord): JsonObject {
 
 describe('CloudEvents SDKs on the real broker', () => {
   let config: KyodoConfig;
-  let kafka: KafkaJsClient;
+  let kafka: KafkaPort;
   let dropDb: () => Promise<void>;
   let kyodo: Awaited<ReturnType<typeof startKyodo>>;
   let reader: Awaited<ReturnType<typeof collect>>;

@@ -1,6 +1,6 @@
 import { CloudEvent } from 'cloudevents';
 import type { EventKind, InboundEvent, JsonObject, RegistryData, RejectionReason } from '@kyodo/contracts';
-import { factory, toRecordValue } from '@kyodo/contracts/testing';
+import { factory, fixtureParties, toRecordValue } from '@kyodo/contracts/testing';
 import { outboundEventId, SEALED_PREFIX } from '@kyodo/audit';
 import { loadPolicy } from '@kyodo/policy';
 import type { KyodoConfig } from '@kyodo/config';
@@ -27,16 +27,7 @@ const SP_B = '0600000000000000000001'; // Kansai: remote island; consent for TP0
 
 const REGISTRY: RegistryData = {
   parties: [
-    { id: 'R0001', role: 'retailer', name: 'Clean Venture 21' },
-    { id: 'R0002', role: 'retailer', name: 'Sakura Denryoku' },
-    { id: 'R0003', role: 'retailer', name: 'Minato Energy' },
-    { id: 'TD03', role: 'tdso', area: '03', name: 'Tokyo T&D' },
-    { id: 'TD06', role: 'tdso', area: '06', name: 'Kansai T&D' },
-    { id: 'OCCTO', role: 'occto', name: 'OCCTO' },
-    { id: 'DR001', role: 'aggregator', name: 'Negawatt Co' },
-    { id: 'DR002', role: 'aggregator', name: 'Demand Flex' },
-    { id: 'TP001', role: 'third-party', name: 'Home Energy App' },
-    { id: 'TP002', role: 'third-party', name: 'Kakeibo Navi' },
+    ...fixtureParties('R0001', 'R0002', 'R0003', 'TD03', 'TD06', 'OCCTO', 'DR001', 'DR002', 'TP001', 'TP002'),
     { id: 'R0009', role: 'retailer', name: 'Suspended Power', suspended: true },
   ],
   enrollments: [{ aggregatorId: 'DR001', supplyPointId: SP_A, from: '2026-01-01', to: '2027-12-31' }],

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type KyodoConfig } from '@kyodo/config';
 import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
-import { createKafkaClient, type ConsumedRecord, type KafkaPort } from '@kyodo/kafka';
+import { collectRecords, createKafkaClient, type ConsumedRecord, type KafkaPort } from '@kyodo/kafka';
 
 /** A short random suffix: unique topic prefixes, consumer groups and database names per test file. */
 export function uniqueId(): string {
@@ -81,18 +81,7 @@ export async function collect(
   kafka: KafkaPort,
   topics: readonly string[],
 ): Promise<{ records: CollectedRecord[]; stop: () => Promise<void> }> {
-  const records: CollectedRecord[] = [];
-  const consumer = await kafka.createConsumer({
-    groupId: `reader-${uniqueId()}`,
-    topics,
-    fromBeginning: true,
-    readCommitted: true,
-    handle: async (batch) => {
-      for (const r of batch.records) records.push(r);
-      await batch.commit();
-    },
-  });
-  return { records, stop: () => consumer.stop() };
+  return collectRecords(kafka, topics, `reader-${uniqueId()}`);
 }
 
 /**

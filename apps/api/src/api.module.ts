@@ -39,10 +39,26 @@ import { RegistrySummaryService } from './registry/registry-summary.service';
     OpenApiController,
   ],
   providers: [
+    // Repositories: queries only, each its own provider, injected into the services that use them.
     {
       provide: AuditRepository,
       inject: [DATA_SOURCE],
       useFactory: (ds: DataSource) => new AuditRepository(ds),
+    },
+    {
+      provide: ReconciliationRepository,
+      inject: [DATA_SOURCE],
+      useFactory: (ds: DataSource) => new ReconciliationRepository(ds),
+    },
+    {
+      provide: RegistrySummaryRepository,
+      inject: [DATA_SOURCE],
+      useFactory: (ds: DataSource) => new RegistrySummaryRepository(ds),
+    },
+    {
+      provide: ApiKeyRepository,
+      inject: [DATA_SOURCE],
+      useFactory: (ds: DataSource) => new ApiKeyRepository(ds),
     },
     {
       provide: DisclosuresService,
@@ -58,15 +74,15 @@ import { RegistrySummaryService } from './registry/registry-summary.service';
     },
     {
       provide: ReconciliationService,
-      inject: [DATA_SOURCE, KAFKA, CONFIG, CLOCK, LOGGER],
+      inject: [ReconciliationRepository, KAFKA, CONFIG, CLOCK, LOGGER],
       useFactory: (
-        ds: DataSource,
+        repository: ReconciliationRepository,
         kafka: KafkaPort,
         config: KyodoConfig,
         clock: () => Date,
         logger: Logger,
       ) =>
-        new ReconciliationService(new ReconciliationRepository(ds), kafka, {
+        new ReconciliationService(repository, kafka, {
           topicPrefix: config.topicPrefix,
           clock,
           warn: (message, details) => logger.warn(details, message),
@@ -74,9 +90,9 @@ import { RegistrySummaryService } from './registry/registry-summary.service';
     },
     {
       provide: RegistrySummaryService,
-      inject: [DATA_SOURCE, CLOCK],
-      useFactory: (ds: DataSource, clock: () => Date) =>
-        new RegistrySummaryService(new RegistrySummaryRepository(ds), clock),
+      inject: [RegistrySummaryRepository, CLOCK],
+      useFactory: (repository: RegistrySummaryRepository, clock: () => Date) =>
+        new RegistrySummaryService(repository, clock),
     },
     {
       provide: OpenApiService,
@@ -85,9 +101,9 @@ import { RegistrySummaryService } from './registry/registry-summary.service';
     },
     {
       provide: APP_GUARD,
-      inject: [DATA_SOURCE, Reflector, LOGGER],
-      useFactory: (ds: DataSource, reflector: Reflector, logger: Logger) =>
-        new ApiKeyGuard(new ApiKeyRepository(ds), reflector, logger.child({ component: 'api' })),
+      inject: [ApiKeyRepository, Reflector, LOGGER],
+      useFactory: (keys: ApiKeyRepository, reflector: Reflector, logger: Logger) =>
+        new ApiKeyGuard(keys, reflector, logger.child({ component: 'api' })),
     },
     { provide: APP_PIPE, useFactory: apiValidationPipe },
     {

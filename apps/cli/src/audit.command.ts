@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { DataSource } from 'typeorm';
 import { verifyChain, type ChainedAuditRow, type ChainFault, type ChainHead } from '@kyodo/audit';
 import { createKafkaClient } from '@kyodo/kafka';
 import { AuditCheckRunRepository, AuditRepository } from '@kyodo/persistence';
@@ -10,7 +11,9 @@ import {
   ReconciliationService,
   type ReconciliationReport,
 } from '../../api/src/reconciliation/reconciliation.service';
+import { registerAuditRetireCommand } from './audit-retire.command';
 import type { CliContext } from './context';
+import { startProgress, type Progress } from './progress';
 import { messageOf, openDatabase, partitionArgument, plural, timeBoundArgument } from './support';
 
 const PROGRESS_EVERY = 10_000;
@@ -55,6 +58,8 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
       const code = await reconcileAuditTrail(ctx, opts);
       if (code !== 0) process.exitCode = code;
     });
+
+  registerAuditRetireCommand(audit, ctx);
 }
 
 export interface VerifyOptions {
@@ -70,13 +75,19 @@ export async function verifyAuditTrail(ctx: CliContext, opts: VerifyOptions): Pr
     const startedAt = new Date();
     const snapshot = await new AuditRepository(ds).openChainSnapshot(opts.partition);
     const counts = new Map<number, number>();
+    const progress = startProgress(ctx, 'audit verify', {
+      unit: 'rows',
+      total: await auditRowCount(ds, opts.partition),
+      every: PROGRESS_EVERY,
+    });
     let result;
     try {
-      result = await verifyChain(counted(snapshot.rows, counts, ctx.progress), {
+      result = await verifyChain(counted(snapshot.rows, counts, progress), {
         heads: snapshot.heads,
         anchors: snapshot.anchors,
       });
     } finally {
+      progress.stop();
       await snapshot.close();
     }
     // A run over every chain is recorded, so the console shows it as the last verification.
@@ -152,17 +163,24 @@ function position(head: ChainHead | undefined): { offset: string; hash: string }
 async function* counted(
   rows: AsyncIterable<ChainedAuditRow>,
   counts: Map<number, number>,
-  progress: (line: string) => void,
+  progress: Progress,
 ): AsyncGenerator<ChainedAuditRow> {
-  let total = 0;
   for await (const row of rows) {
     counts.set(row.chainPartition, (counts.get(row.chainPartition) ?? 0) + 1);
-    total += 1;
-    if (total % PROGRESS_EVERY === 0) {
-      progress(`… ${total} rows checked (partition ${row.chainPartition}, offset ${row.chainOffset})`);
-    }
+    progress.increment(1, `partition ${row.chainPartition}, offset ${row.chainOffset}`);
     yield row;
   }
+}
+
+/** Rows to verify, for the progress bar's total and ETA (the snapshot may hold a few more). */
+async function auditRowCount(ds: DataSource, partition?: number): Promise<number> {
+  const rows: { n: string }[] = await ds.query(
+    partition === undefined
+      ? 'SELECT count(*)::text AS n FROM audit_record'
+      : 'SELECT count(*)::text AS n FROM audit_record WHERE chain_partition = $1',
+    partition === undefined ? [] : [partition],
+  );
+  return Number(rows[0]?.n ?? 0);
 }
 
 function describeFault(fault: ChainFault): string[] {
@@ -189,16 +207,24 @@ export async function reconcileAuditTrail(ctx: CliContext, opts: ReconcileOption
     clientId: `${ctx.config.kafkaClientId}-cli`,
   });
   try {
+    const progress = startProgress(ctx, 'reconcile', {
+      unit: 'outbox records',
+      total: 0,
+      every: PROGRESS_EVERY,
+    });
     const service = new ReconciliationService(new ReconciliationRepository(ds), kafka, {
       topicPrefix: ctx.config.topicPrefix,
       timeoutMs: RECONCILE_TIMEOUT_MS,
       warn: (message, details) => ctx.progress(`warning: ${message} ${JSON.stringify(details)}`),
+      onOutboxRecord: () => progress.increment(1),
     });
     ctx.progress('Reading the outboxes up to their current end …');
     let report: ReconciliationReport;
     try {
       report = await service.reconcile({ from: opts.from, to: opts.to });
+      progress.stop();
     } catch (error) {
+      progress.stop();
       if (
         error instanceof ApiInputError ||
         error instanceof WorkLimitError ||

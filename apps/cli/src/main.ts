@@ -6,10 +6,13 @@ import { registerApiKeyCommands } from './apikey.command';
 import { registerAuditCommands } from './audit.command';
 import { registerDemoCommand } from './demo/demo.command';
 import { registerDisclosuresCommand } from './disclosures.command';
+import { registerDlqCommands } from './dlq/dlq.command';
+import { registerGenerateCommand } from './generate.command';
 import { registerInfraCommands } from './infra.command';
 import { registerPolicyCommands } from './policy.command';
 import { registerRegistryCommands } from './registry.command';
 import { registerRunCommand } from './run.command';
+import { registerStatusCommand } from './status.command';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kyodo')
@@ -24,6 +27,9 @@ export function buildProgram(ctx: CliContext): Command {
   registerAuditCommands(program, ctx);
   registerDisclosuresCommand(program, ctx);
   registerApiKeyCommands(program, ctx);
+  registerStatusCommand(program, ctx);
+  registerDlqCommands(program, ctx);
+  registerGenerateCommand(program, ctx);
   return program;
 }
 

@@ -21,11 +21,13 @@ import {
   type ReadinessProbes,
 } from '@kyodo/platform';
 import type { CompiledPolicy } from '@kyodo/policy';
-import { Router, emptyStats, type OutputRecord, type RouteStats } from '@kyodo/routing';
+import type { RejectionReason } from '@kyodo/contracts';
+import { Router, emptyStats, type InboundRecord, type OutputRecord, type RouteStats } from '@kyodo/routing';
 import { AcceptedIdsStore } from './accepted-ids.store';
 import { InstanceLease } from './instance-lease';
 import { POLICY } from './policy.provider';
 import { RegistryWatcher } from './registry-watcher.service';
+import { TraceContextPropagation } from './trace-context';
 
 const PIPELINE_STATES = ['idle', 'starting', 'running', 'recovering', 'stopping', 'stopped'] as const;
 /** Consecutive failures after which the pipeline counts as crash-looping for readiness. */
@@ -50,6 +52,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   private readonly router: Router;
   private readonly topics;
   private readonly accepted: AcceptedIdsStore;
+  private readonly traces = new TraceContextPropagation();
   /** Running totals since start: inputs = accepted + rejected. */
   readonly totals = emptyStats();
 
@@ -73,6 +76,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       clock,
       acceptedIds: this.accepted.ids,
       registryCurrent: () => registry.isCurrent(),
+      recordHeaders: (record, eventId, rejected) => this.traceAndLog(record, eventId, rejected),
     });
   }
 
@@ -220,6 +224,33 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     return out;
   }
 
+  /**
+   * The trace context every record written for this input carries (W3C `traceparent`, from the
+   * inbound one when present), and one log line per input keyed by its event id: rejections at info,
+   * deliveries at debug. Never a value from the record: ids and coordinates only.
+   */
+  private traceAndLog(
+    record: InboundRecord,
+    eventId: string | undefined,
+    rejected: RejectionReason | undefined,
+  ): Readonly<Record<string, string>> {
+    const trace = this.traces.derive(record.headers);
+    const level = rejected !== undefined ? 'info' : 'debug';
+    if (this.logger.isLevelEnabled(level)) {
+      const fields = {
+        eventId,
+        traceId: trace.traceId,
+        spanId: trace.spanId,
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        reason: rejected,
+      };
+      this.logger[level](fields, rejected !== undefined ? 'record rejected' : 'record routed');
+    }
+    return trace.headers;
+  }
+
   private count(stats: RouteStats): void {
     const t = this.totals;
     t.inputs += stats.inputs;
@@ -236,6 +267,17 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     for (const [role, n] of Object.entries(stats.deliveriesByRole)) {
       this.metrics.deliveries.inc({ role }, n);
       t.deliveriesByRole[role] = (t.deliveriesByRole[role] ?? 0) + n;
+    }
+    for (const [role, byPurpose] of Object.entries(stats.fields)) {
+      const totals = (t.fields[role] ??= {});
+      for (const [purpose, n] of Object.entries(byPurpose)) {
+        // Also by 0: a pair with nothing withheld shows as 0 rather than missing.
+        this.metrics.fieldsDelivered.inc({ role, purpose }, n.delivered);
+        this.metrics.fieldsWithheld.inc({ role, purpose }, n.withheld);
+        const total = (totals[purpose] ??= { delivered: 0, withheld: 0 });
+        total.delivered += n.delivered;
+        total.withheld += n.withheld;
+      }
     }
   }
 

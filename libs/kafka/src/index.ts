@@ -3,3 +3,4 @@ export * from './logger';
 export * from './kafkajs-client';
 export * from './factory';
 export type { PlatformaticClientOptions } from './platformatic/options';
+export * from './collect';

@@ -5,7 +5,9 @@ import { SelfHealingConsumer } from './kafkajs/committing-consumer';
 import { toMessage, toRecord } from './kafkajs/records';
 import { KafkaJsTransactionalPipeline } from './kafkajs/transactional-pipeline';
 import type { KafkaLogger } from './logger';
+import { describeKafkaJsGroup } from './kafkajs-groups';
 import type {
+  ConsumerGroupDescription,
   ConsumedRecord,
   ConsumerOptions,
   KafkaPort,
@@ -217,6 +219,10 @@ export class KafkaJsClient implements KafkaPort {
       await consumer.disconnect().catch(() => undefined);
     }
     return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  }
+
+  async describeGroup(groupId: string): Promise<ConsumerGroupDescription> {
+    return describeKafkaJsGroup(await this.getAdmin(), groupId);
   }
 
   createTransactionalPipeline(options: TransactionalPipelineOptions): TransactionalPipeline {

@@ -160,6 +160,20 @@ export interface TopicSpec {
 
 export type KafkaClientKind = 'kafkajs' | 'platformatic';
 
+/** A consumer group as the broker describes it: its state and current members. */
+export interface ConsumerGroupDescription {
+  readonly groupId: string;
+  /** `Stable`, `PreparingRebalance`, `CompletingRebalance`, `Empty`, `Dead`, … as the broker names it. */
+  readonly state: string;
+  readonly members: readonly {
+    readonly memberId: string;
+    readonly clientId: string;
+    readonly host: string;
+    /** Partitions assigned to the member. */
+    readonly partitions: number;
+  }[];
+}
+
 export interface KafkaPort {
   readonly kind: KafkaClientKind;
   /**
@@ -185,6 +199,8 @@ export interface KafkaPort {
     topic: string,
     partitions: readonly { partition: number; from: string }[],
   ): Promise<ConsumedRecord[]>;
+  /** The group's state and members (`kyodo status`: the gateway instances). Optional for adapters. */
+  describeGroup?(groupId: string): Promise<ConsumerGroupDescription>;
   createTransactionalPipeline(options: TransactionalPipelineOptions): TransactionalPipeline;
   createConsumer(options: ConsumerOptions): Promise<RunningConsumer>;
   createProducer(options?: { idempotent?: boolean }): Promise<Producer>;

@@ -26,6 +26,18 @@ export class KyodoMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly fieldsDelivered = new Counter({
+    name: 'kyodo_gateway_fields_delivered_total',
+    help: 'Field paths delivered, summed over deliveries, per recipient role and purposes (space-separated)',
+    labelNames: ['role', 'purpose'] as const,
+    registers: [this.registry],
+  });
+  readonly fieldsWithheld = new Counter({
+    name: 'kyodo_gateway_fields_withheld_total',
+    help: 'Field paths present in the input but withheld, summed over deliveries, per recipient role and purposes',
+    labelNames: ['role', 'purpose'] as const,
+    registers: [this.registry],
+  });
   readonly batchSeconds = new Histogram({
     name: 'kyodo_gateway_batch_seconds',
     help: 'Time to process and commit one batch transaction',

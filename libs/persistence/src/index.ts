@@ -7,3 +7,4 @@ export * from './registry.repository';
 export * from './audit.repository';
 export * from './api-key.repository';
 export * from './audit-check-run.repository';
+export * from './dlq.repository';

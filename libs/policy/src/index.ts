@@ -28,3 +28,4 @@ export {
   type SenderRelation,
   type SenderSpec,
 } from './senders';
+export { diffPolicies, formatPolicyDiff, type PolicyChange, type PolicyDiff } from './diff';

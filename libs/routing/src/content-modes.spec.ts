@@ -1,5 +1,6 @@
 import { STRUCTURED_EVENT_HEADERS, topicsFor, type JsonObject } from '@kyodo/contracts';
 import { binaryInboundRecord, factory, toRecordValue } from '@kyodo/contracts/testing';
+import { sealedText } from '@kyodo/audit';
 import { compilePolicy, loadPolicy } from '@kyodo/policy';
 import { Router, type DeadLetter, type InboundRecord, type OutputRecord } from './router';
 
@@ -80,6 +81,9 @@ describe('Router and the CloudEvents content modes', () => {
     expect(letters[0].headers?.ce_id).toBe(reading.id);
     expect(structuredLetters[0].headers).toBeUndefined();
     const audit = out.filter((o) => o.topic === topics.audit).map((o) => JSON.parse(o.value) as JsonObject);
-    expect(audit).toMatchObject([{ outcome: 'rejected', reason: 'out-of-range', inboundId: reading.id }]);
+    // A rejected record's sender-chosen id enters the audit only sealed (keyed HMAC), as in structured mode.
+    expect(audit).toMatchObject([
+      { outcome: 'rejected', reason: 'out-of-range', inboundId: sealedText('k', reading.id) },
+    ]);
   });
 });

@@ -26,7 +26,7 @@ export interface InboundRecord {
   readonly offset: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  /** `ce_*` headers mark an event in binary content mode. */
+  /** Kafka headers, when the record has any (`ce_*` ones mark an event in binary content mode). */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -35,7 +35,8 @@ export interface OutputRecord {
   readonly topic: string;
   readonly key: string | null;
   readonly value: string;
-  readonly headers?: Readonly<Record<string, string>>;
+  /** Set by `RouterOptions.recordHeaders`; one object shared by all outputs of an input. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** What the gateway writes to the dead-letter topic for a rejected record. */
@@ -55,7 +56,7 @@ export interface DeadLetter {
    */
   readonly value: string | null;
   readonly valueEncoding: 'utf8' | 'base64';
-  /** The original record's headers, when it had any (binary content mode keeps its attributes there). */
+  /** The original record's Kafka headers, when it had any (binary content mode keeps its attributes there; a redrive re-sends them). */
   readonly headers?: Readonly<Record<string, string>>;
   readonly rejectedAt: string;
   readonly auditId: string;
@@ -80,6 +81,21 @@ export interface RouterOptions {
    * under consented-third-party (v1.1, fail closed). Default: always current.
    */
   readonly registryCurrent?: () => boolean;
+  /**
+   * Called once per input after it was routed, with its event id where known and its rejection reason
+   * if rejected; the headers returned (trace context, say) go on every record written for that input.
+   */
+  readonly recordHeaders?: (
+    record: InboundRecord,
+    eventId: string | undefined,
+    rejected: RejectionReason | undefined,
+  ) => Readonly<Record<string, string>> | undefined;
+}
+
+/** Fields delivered and withheld, summed over deliveries, per recipient role and purposes. */
+export interface FieldTally {
+  delivered: number;
+  withheld: number;
 }
 
 /** Per-batch tallies: every input is either accepted (delivered to zero or more parties) or rejected. */
@@ -90,10 +106,23 @@ export interface RouteStats {
   deliveries: number;
   readonly rejections: Partial<Record<RejectionReason, number>>;
   readonly deliveriesByRole: Record<string, number>;
+  /**
+   * By recipient role, then by its purposes (space-separated, as in `kyodopurpose`): how many field
+   * paths were delivered and how many withheld (data minimisation at a glance).
+   */
+  readonly fields: Record<string, Record<string, FieldTally>>;
 }
 
 export function emptyStats(): RouteStats {
-  return { inputs: 0, accepted: 0, rejected: 0, deliveries: 0, rejections: {}, deliveriesByRole: {} };
+  return {
+    inputs: 0,
+    accepted: 0,
+    rejected: 0,
+    deliveries: 0,
+    rejections: {},
+    deliveriesByRole: {},
+    fields: {},
+  };
 }
 
 /**
@@ -108,6 +137,8 @@ export class Router {
   private readonly shared = new Map<unknown, string>();
   /** Whether the registry copy of the batch in hand is current (see RouterOptions.registryCurrent). */
   private registryCurrent = true;
+  /** A delivery's purposes joined by spaces, by the (compiled, shared) purposes list. */
+  private readonly purposeLabels = new Map<readonly string[], string>();
 
   constructor(private readonly options: RouterOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -155,13 +186,45 @@ export class Router {
         this.options.acceptedIds?.stage(
           AcceptedIds.key(record.topic, record.partition),
           outcome.source,
-          outcome.id,
+          outcome.eventId,
           nowMs,
         );
       }
-      tally(stats, outcome);
+      this.tally(stats, outcome);
+      const decorate = this.options.recordHeaders;
+      if (decorate !== undefined) {
+        const headers = decorate(record, outcome.eventId, outcome.accepted ? undefined : outcome.reason);
+        if (headers !== undefined) {
+          for (let i = mark; i < out.length; i++) {
+            const own = out[i].headers;
+            out[i].headers = own === undefined ? headers : { ...own, ...headers };
+          }
+        }
+      }
     }
     return stats;
+  }
+
+  private tally(stats: RouteStats, outcome: Outcome): void {
+    if (!outcome.accepted) {
+      stats.rejected += 1;
+      stats.rejections[outcome.reason] = (stats.rejections[outcome.reason] ?? 0) + 1;
+      return;
+    }
+    stats.accepted += 1;
+    const deliveries = outcome.deliveries;
+    stats.deliveries += deliveries.length;
+    for (let i = 0; i < deliveries.length; i++) {
+      const d = deliveries[i];
+      const role = d.recipient.role;
+      stats.deliveriesByRole[role] = (stats.deliveriesByRole[role] ?? 0) + 1;
+      let label = this.purposeLabels.get(d.purposes);
+      if (label === undefined) this.purposeLabels.set(d.purposes, (label = d.purposes.join(' ')));
+      const byPurpose = (stats.fields[role] ??= {});
+      const tally = (byPurpose[label] ??= { delivered: 0, withheld: 0 });
+      tally.delivered += d.fieldsDelivered.length;
+      tally.withheld += d.fieldsWithheld.length;
+    }
   }
 
   private routeRecord(
@@ -207,15 +270,13 @@ export class Router {
     });
     if (decision.deliveries.length === 0) {
       out.push(this.auditOutput(this.undeliveredAudit(record, now, 'no-recipient', null, known)));
-      return { accepted: true, roles: [], source: event.source, id: event.id };
+      return { accepted: true, deliveries: decision.deliveries, eventId: event.id, source: event.source };
     }
     const hmac = supplyPointHmac(this.options.hmacKey, supplyPointId);
-    const roles: string[] = [];
     for (const delivery of decision.deliveries) {
       this.deliver(record, event, supplyPointId, hmac, delivery, now, out);
-      roles.push(delivery.recipient.role);
     }
-    return { accepted: true, roles, source: event.source, id: event.id };
+    return { accepted: true, deliveries: decision.deliveries, eventId: event.id, source: event.source };
   }
 
   private deliver(
@@ -345,7 +406,7 @@ export class Router {
       value: JSON.stringify(letter),
     });
     out.push(this.auditOutput(this.undeliveredAudit(record, now, 'rejected', rejection.reason, partial)));
-    return { accepted: false, reason: rejection.reason };
+    return { accepted: false, reason: rejection.reason, eventId: partial?.id };
   }
 
   /** Audit records are keyed by the supply point's HMAC, so one supply point's trail stays in one chain. */
@@ -419,27 +480,16 @@ function oversizedOutput(out: readonly OutputRecord[], from: number, limit: numb
   return undefined;
 }
 
-/** What became of one input: accepted (delivered to these roles, possibly none) or rejected. */
+/** What became of one input: accepted (these deliveries, possibly none) or rejected. */
 type Outcome =
   | {
       readonly accepted: true;
-      readonly roles: readonly string[];
-      /** The input's source and id, remembered to refuse a re-sent copy. */
+      readonly deliveries: readonly Delivery[];
+      readonly eventId: string;
+      /** With `eventId`, remembered to refuse a re-sent copy. */
       readonly source: string;
-      readonly id: string;
     }
-  | { readonly accepted: false; readonly reason: RejectionReason };
-
-function tally(stats: RouteStats, outcome: Outcome): void {
-  if (outcome.accepted) {
-    stats.accepted += 1;
-    stats.deliveries += outcome.roles.length;
-    for (const role of outcome.roles) stats.deliveriesByRole[role] = (stats.deliveriesByRole[role] ?? 0) + 1;
-  } else {
-    stats.rejected += 1;
-    stats.rejections[outcome.reason] = (stats.rejections[outcome.reason] ?? 0) + 1;
-  }
-}
+  | { readonly accepted: false; readonly reason: RejectionReason; readonly eventId: string | undefined };
 
 function hasHeaders(headers: InboundRecord['headers']): headers is Readonly<Record<string, string>> {
   return headers !== undefined && Object.keys(headers).length > 0;

@@ -73,6 +73,8 @@ export interface ReconciliationOptions {
   /** Default RECONCILIATION_TIMEOUT_MS. */
   readonly timeoutMs?: number;
   readonly warn?: (message: string, details: object) => void;
+  /** Called for each outbox record read (the command line's progress bar). */
+  readonly onOutboxRecord?: () => void;
 }
 
 interface OutboxEvent {
@@ -213,7 +215,9 @@ export class ReconciliationService {
     const events: OutboxEvent[] = [];
     const unreadable: RecordPosition[] = [];
     const grace = this.graceMs;
+    const onRecord = this.options.onOutboxRecord;
     const visit = (topic: string, partition: number, record: ConsumedRecord): void => {
+      onRecord?.();
       const ts = Number(record.timestamp);
       if (window.from !== undefined && ts < window.from - grace) return;
       if (window.to !== undefined && ts >= window.to + grace) return;

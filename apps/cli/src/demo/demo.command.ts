@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { RegistrySnapshot, topicsFor } from '@kyodo/contracts';
 import { verifyChain, type AuditRecord } from '@kyodo/audit';
 import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
-import { createKafkaClient, type ConsumedRecord, type KafkaPort } from '@kyodo/kafka';
+import { collectRecords, createKafkaClient, type ConsumedRecord, type KafkaPort } from '@kyodo/kafka';
 import { createLogger } from '@kyodo/observability';
 import { AuditRepository, RegistryRepository, createDataSource } from '@kyodo/persistence';
 import { startApp } from '@kyodo/platform';
@@ -14,6 +16,8 @@ import { GatewayModule } from '../../../gateway/src/gateway.module';
 import { GatewayService } from '../../../gateway/src/gateway.service';
 import { CliContext } from '../context';
 import { importRegistryFile } from '../registry.command';
+import { generateTraffic } from '@kyodo/contracts/testing';
+import { renderRegistry } from '../generate.command';
 import { demoTraffic } from './traffic';
 import { auditComplete, formatSummary, summarise } from './summary';
 
@@ -26,10 +30,18 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       'start the local stack, import a demo registry, run the gateway on synthetic traffic and show what each party got',
     )
     .option('--days <n>', 'days of meter readings per supply point', '30')
-    .action(async (opts: { days: string }) => runDemo(ctx, Number(opts.days)));
+    .option(
+      '--seed <n>',
+      'instead of demo/registry.yaml and its traffic: `kyodo generate` traffic of this seed (all ten areas)',
+    )
+    .action(async (opts: { days: string; seed?: string }) =>
+      runDemo(ctx, Number(opts.days), opts.seed === undefined ? undefined : Number(opts.seed)),
+    );
 }
 
-async function runDemo(ctx: CliContext, days: number): Promise<void> {
+async function runDemo(ctx: CliContext, days: number, seed?: number): Promise<void> {
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0))
+    throw new Error(`--seed must be a non-negative integer, got ${seed}`);
   if (!Number.isInteger(days) || days < 1 || days > 30) throw new Error(`--days must be 1..30, got ${days}`);
   const brokers = await ctx.ensureKafka();
   // A database and topic prefix of its own, so the demo never mixes with real data and can run again.
@@ -50,7 +62,15 @@ async function runDemo(ctx: CliContext, days: number): Promise<void> {
   ctx.progress(`Demo database ${DEMO_DATABASE}, topic prefix ${prefix}`);
 
   const demoCtx = new CliContext(config, ctx.out, ctx.progress);
-  const registryFile = join(ctx.repoRoot, 'demo', 'registry.yaml');
+  const generated =
+    seed === undefined
+      ? undefined
+      : generateTraffic({ seed, days, supplyPointsPerArea: 3, startDate: '2026-11-01' });
+  let registryFile = join(ctx.repoRoot, 'demo', 'registry.yaml');
+  if (generated) {
+    registryFile = join(await mkdtemp(join(tmpdir(), 'kyodo-demo-')), 'registry.yaml');
+    await writeFile(registryFile, renderRegistry(generated.registry));
+  }
   if ((await importRegistryFile(demoCtx, registryFile)) !== 0)
     throw new Error(`could not import the demo registry ${registryFile}`);
   const ds = createDataSource(databaseUrl);
@@ -68,7 +88,16 @@ async function runDemo(ctx: CliContext, days: number): Promise<void> {
     const logger = createLogger(ctx.config.logLevelFromEnv ? ctx.config.logLevel : 'warn');
     const app = await startApp('kyodo', [GatewayModule, AuditModule, ApiModule], { config, logger, port: 0 });
     try {
-      const traffic = demoTraffic(registry, topics, days);
+      const traffic = generated
+        ? {
+            records: generated.events.map((e) => ({
+              topic: topics.inbox(e.sender),
+              key: e.key,
+              value: JSON.stringify(e.event),
+            })),
+            counts: generated.counts,
+          }
+        : demoTraffic(registry, topics, days);
       const producer = await kafka.createProducer();
       for (let i = 0; i < traffic.records.length; i += 500)
         await producer.send(traffic.records.slice(i, i + 500));
@@ -148,30 +177,21 @@ async function until<T>(
   }
 }
 
-/**
- * Reads committed records from the start of `topics` until `enough` says so, in a consumer group of
- * its own. Its batches are committed because the Kafka port moves a consumer past a batch only then.
- */
+/** Reads committed records from the start of `topics` until `enough` says so, in a consumer group of its own. */
 async function readAll(
   kafka: KafkaPort,
   topics: string[],
   enough: (records: ConsumedRecord[]) => boolean,
 ): Promise<ConsumedRecord[]> {
-  const records: ConsumedRecord[] = [];
-  const consumer = await kafka.createConsumer({
-    groupId: `kyodo-demo-reader-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+  const reading = await collectRecords(
+    kafka,
     topics,
-    fromBeginning: true,
-    readCommitted: true,
-    handle: async (batch) => {
-      for (const r of batch.records) records.push(r);
-      await batch.commit();
-    },
-  });
+    `kyodo-demo-reader-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+  );
   try {
-    await until(() => enough(records), 60_000);
+    await until(() => enough(reading.records), 60_000);
   } finally {
-    await consumer.stop();
+    await reading.stop();
   }
-  return records;
+  return reading.records;
 }

@@ -11,6 +11,7 @@ import {
   type JsonObject,
 } from '../events';
 import {
+  AREAS,
   RegistrySnapshot,
   type Agreement,
   type AreaCode,
@@ -113,7 +114,7 @@ export const DEFAULT_PARTIES: readonly Party[] = [
     id: `TD${area}`,
     role: 'tdso',
     area,
-    name: `T&D ${area}`,
+    name: `${AREAS[area]} T&D`,
   })),
   { id: 'OCCTO', role: 'occto', name: 'OCCTO' },
   { id: 'DR001', role: 'aggregator', name: 'Negawatt Co' },
@@ -468,8 +469,8 @@ function pick<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)];
 }
 
-/** A small seeded PRNG, so factories are deterministic. */
-function mulberry32(seed: number): () => number {
+/** A small seeded PRNG, so factories (and generated traffic) are deterministic. */
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -481,3 +482,5 @@ function mulberry32(seed: number): () => number {
 }
 export * from './contract-table';
 export * from './binary';
+export * from './registry-fixture';
+export * from './traffic';

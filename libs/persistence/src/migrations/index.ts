@@ -3,6 +3,7 @@ import { Audit1764201600001 } from './1764201600001-audit';
 import { ApiKeys1764201600002 } from './1764201600002-api-keys';
 import { AuditCheckRuns1764201600100 } from './1764201600100-audit-check-runs';
 import { Trust1764466200000 } from './1764466200000-trust';
+import { DlqOperations1764480000000 } from './1764480000000-dlq-operations';
 
 /** Every migration, oldest first. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ApiKeys1764201600002,
   AuditCheckRuns1764201600100,
   Trust1764466200000,
+  DlqOperations1764480000000,
 ];
