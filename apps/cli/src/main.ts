@@ -10,6 +10,8 @@ import { registerInfraCommands } from './infra.command';
 import { registerPolicyCommands } from './policy.command';
 import { registerRegistryCommands } from './registry.command';
 import { registerRunCommand } from './run.command';
+import { registerSubjectCommands } from './subject.command';
+import { registerAuditReportCommand } from './audit-report.command';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kyodo')
@@ -24,6 +26,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerAuditCommands(program, ctx);
   registerDisclosuresCommand(program, ctx);
   registerApiKeyCommands(program, ctx);
+  registerSubjectCommands(program, ctx);
+  registerAuditReportCommand(program, ctx);
   return program;
 }
 

@@ -5,3 +5,4 @@ export * from './rejections';
 export * from './schemas';
 export * from './topics';
 export * from './validation';
+export * from './notices';

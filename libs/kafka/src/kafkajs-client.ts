@@ -23,6 +23,7 @@ import type {
   TransactionalPipelineOptions,
 } from './port';
 import { KafkaUnavailableError } from './port';
+import { sendInTransaction } from './transactional-send';
 
 export interface KafkaLogger {
   debug(obj: object, msg: string): void;
@@ -286,6 +287,10 @@ export class KafkaJsClient implements KafkaPort {
       },
       disconnect,
     };
+  }
+
+  sendInTransaction(transactionalId: string, records: readonly ProducedRecord[]): Promise<void> {
+    return sendInTransaction(this.kafka, transactionalId, records);
   }
 
   async close(): Promise<void> {

@@ -7,3 +7,6 @@ export * from './registry.repository';
 export * from './audit.repository';
 export * from './api-key.repository';
 export * from './audit-check-run.repository';
+export * from './subject-notice.repository';
+export * from './audit-run.repository';
+export * from './audit-report.repository';

@@ -32,7 +32,7 @@ describe('the default policy', () => {
   const policy = compilePolicy(defaults);
 
   it('is versioned and declares the six purposes in order', () => {
-    expect(policy.version).toBe('2026-11-27.1');
+    expect(policy.version).toBe('2026-11-30.1');
     expect(policy.purposes).toEqual(PURPOSES);
   });
 

@@ -79,7 +79,7 @@ describe('explain', () => {
   it('formats what the CLI prints', () => {
     expect(formatExplanation(explain(policy, 'meter-reading', 'TD03', registry))).toBe(
       [
-        'jp.kyodo.meter-reading.v1 for TD03 (tdso, area 03 Tokyo), policy 2026-11-27.1',
+        'jp.kyodo.meter-reading.v1 for TD03 (tdso, area 03 Tokyo), policy 2026-11-30.1',
         '',
         'area-tdso: purpose td-operations',
         "  who:      the tdso of the supply point's area",

@@ -19,3 +19,4 @@ export {
   type RelationSpec,
   RELATIONS,
 } from './model';
+export { compileNotices, type CompiledNotices, type NoticePolicyDocument } from './notices';

@@ -1,1 +1,3 @@
 export * from './router';
+export * from './acknowledgement';
+export * from './subject-notices';

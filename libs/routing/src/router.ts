@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import {
   GATEWAY_SOURCE,
   MAX_EVENT_BYTES,
+  isNoticeType,
   REJECTION_REASONS,
   checkPartyReferences,
   parseInbound,
@@ -15,6 +16,7 @@ import {
 } from '@kyodo/contracts';
 import { evaluate, type CompiledPolicy, type Delivery } from '@kyodo/policy';
 import { auditRecordId, outboundEventId, supplyPointHmac, type AuditRecord } from '@kyodo/audit';
+import { readAcknowledgement } from './acknowledgement';
 
 /** One inbound Kafka record as the router sees it. */
 export interface InboundRecord {
@@ -152,6 +154,14 @@ export class Router {
       topic: record.topic,
       senderId: sender,
     });
+    if (!parsed.ok && record.value !== null && isNoticeType(parsed.partial?.type)) {
+      // Subject notices are Kyodo's own; a party may only acknowledge one (see acknowledgement.ts).
+      const options = { hmacKey: this.options.hmacKey, policyVersion: this.policyVersion, now };
+      const ack = readAcknowledgement({ ...record, value: record.value }, sender, options);
+      if (!ack.ok) return this.reject(record, now, ack.rejection, ack.partial, out);
+      out.push(this.auditOutput(ack.audit));
+      return { accepted: true, roles: [] };
+    }
     if (!parsed.ok) return this.reject(record, now, parsed.rejection, parsed.partial, out);
     const { event, kind, supplyPointId } = parsed;
     const unknownParty = checkPartyReferences(kind, event.data, registry);
