@@ -25,7 +25,7 @@ export class AuditReportRepository {
   async monthFigures(from: string, to: string): Promise<AuditMonthFigures> {
     const window = `a.time >= $1::timestamptz AND a.time < $2::timestamptz`;
     const q = <T>(sql: string, extra: unknown[] = []): Promise<T[]> =>
-      this.ds.query(sql, [from, to, ...extra]) as Promise<T[]>;
+      this.ds.query<T[]>(sql, [from, to, ...extra]);
     const outcomes = await q<{ outcome: string; n: string }>(
       `SELECT a.outcome, count(*) AS n FROM audit_record a WHERE ${window} GROUP BY 1 ORDER BY 1`,
     );

@@ -310,7 +310,7 @@ describe('loadPolicy', () => {
       ].join('\n'),
     );
     expect(problemsOf(() => loadPolicy(path))).toEqual([
-      '(document): unknown key "extra" (expected version, purposes, events)',
+      '(document): unknown key "extra" (expected version, purposes, events, notices)',
       'version: missing (a non-empty string, e.g. "2026-11-27.1")',
       'purposes: must be a list of strings',
       'events.meter-reading.identity[1]: must be a non-empty string',
@@ -330,7 +330,7 @@ describe('loadPolicy', () => {
 
   it('rejects a document that is not a mapping', () => {
     expect(problemsOf(() => parsePolicyDocument(['version']))).toEqual([
-      '(document): must be a mapping of version, purposes, events',
+      '(document): must be a mapping of version, purposes, events, notices',
     ]);
   });
 });
