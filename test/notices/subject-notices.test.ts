@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { ConfigResourceTypes, Kafka } from 'kafkajs';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { supplyPointHmac } from '@kyodo/audit';
@@ -21,6 +22,7 @@ import {
 import {
   collect,
   createTestDatabase,
+  testBrokers,
   testConfig,
   testKafka,
   waitFor,
@@ -62,7 +64,11 @@ describe('subject notices and the monthly report (real Kafka and PostgreSQL)', (
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    config = testConfig({ databaseUrl: db.url, auditFirstRunMs: 3_600_000 });
+    config = testConfig({
+      databaseUrl: db.url,
+      auditFirstRunMs: 3_600_000,
+      outboxRetentionMs: 3 * 24 * 3600 * 1000,
+    });
     prefix = config.topicPrefix;
     await importRegistry(config, kafka, REGISTRY);
     kyodo = await startKyodo(config, [GatewayModule, AuditModule, ApiModule]);
@@ -272,5 +278,35 @@ describe('subject notices and the monthly report (real Kafka and PostgreSQL)', (
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('reference');
     expect(bad.text).not.toContain(SP_A);
+  });
+
+  it('creates the outboxes and the dead-letter topic with the configured retention', async () => {
+    const admin = new Kafka({ brokers: testBrokers(), clientId: 'retention-check' }).admin();
+    await admin.connect();
+    try {
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [kyodo.topics.outbox('TD03'), kyodo.topics.outbox('TP002'), kyodo.topics.dlq].map(
+          (name) => ({
+            type: ConfigResourceTypes.TOPIC,
+            name,
+            configNames: ['retention.ms'],
+          }),
+        ),
+      });
+      const retention = Object.fromEntries(
+        resources.map((r) => [
+          r.resourceName,
+          r.configEntries.find((e) => e.configName === 'retention.ms')?.configValue,
+        ]),
+      );
+      expect(retention).toEqual({
+        [kyodo.topics.outbox('TD03')]: String(3 * 24 * 3600 * 1000),
+        [kyodo.topics.outbox('TP002')]: String(3 * 24 * 3600 * 1000),
+        [kyodo.topics.dlq]: String(14 * 24 * 3600 * 1000),
+      });
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -3,7 +3,7 @@ import { topicsFor, SUBJECT_NOTICE_KINDS } from '@kyodo/contracts';
 import { KafkaJsClient } from '@kyodo/kafka';
 import { AuditRepository } from '@kyodo/persistence';
 import { compilePolicy, loadPolicy } from '@kyodo/policy';
-import { ApiInputError, WorkLimitError } from '../../api/src/errors';
+import { ApiInputError, DependencyUnavailableError, WorkLimitError } from '../../api/src/errors';
 import { SubjectNoticeService } from '../../api/src/subject-notices/subject-notices.service';
 import type { CliContext } from './context';
 import { messageOf, openDatabase, supplyPointArgument, timeBoundArgument } from './support';
@@ -89,7 +89,11 @@ export async function sendSubjectNotice(
     }
     return 0;
   } catch (error) {
-    if (error instanceof ApiInputError || error instanceof WorkLimitError) {
+    if (
+      error instanceof ApiInputError ||
+      error instanceof WorkLimitError ||
+      error instanceof DependencyUnavailableError
+    ) {
       ctx.progress(`kyodo: ${error.message}`);
       return 1;
     }

@@ -9,7 +9,7 @@ import type { KafkaPort } from '@kyodo/kafka';
 import type { CompiledPolicy } from '@kyodo/policy';
 import type { AuditRepository } from '@kyodo/persistence';
 import { buildSubjectNotices, type IssuedNotice } from '@kyodo/routing';
-import { ApiInputError, WorkLimitError } from '../errors';
+import { ApiInputError, DependencyUnavailableError, WorkLimitError } from '../errors';
 import { SUPPLY_POINT_ID } from '../disclosures/disclosures.service';
 import { resolveWindow } from '../time-bounds';
 
@@ -115,7 +115,17 @@ export class SubjectNoticeService {
     }
     // One transactional id per request (from its notices), so a retry of the same request fences a stuck attempt.
     const txn = uuidV5(NOTICE_TXN_NAMESPACE, batch.notices.map((n) => n.noticeId).join(' '));
-    await this.kafka.sendInTransaction(`${this.options.topics.prefix}.subject-notice.${txn}`, batch.records);
+    try {
+      await this.kafka.sendInTransaction(
+        `${this.options.topics.prefix}.subject-notice.${txn}`,
+        batch.records,
+      );
+    } catch (error) {
+      throw new DependencyUnavailableError(
+        'Kafka did not confirm the notices; send the same request again (it sends the same notices, with the same ids)',
+        { cause: error },
+      );
+    }
     const parties = batch.notices.map((n) => n.recipientId).join(', ');
     return {
       ...base,
