@@ -6,7 +6,11 @@ import { factory } from '@kyodo/contracts/testing';
 import type { KyodoConfig } from '@kyodo/config';
 import { createLogger, KyodoMetrics } from '@kyodo/observability';
 import { AuditRunRepository } from '@kyodo/persistence';
+import { METRICS } from '@kyodo/platform';
+import { AuditModule } from '../../apps/audit/src/audit.module';
 import { RegularAudit } from '../../apps/audit/src/regular-audit';
+import { RegularAuditModule } from '../../apps/audit/src/regular-audit.module';
+import { GatewayModule } from '../../apps/gateway/src/gateway.module';
 import { writeMonthlyReport } from '../../apps/cli/src/audit-report.command';
 import { CliContext } from '../../apps/cli/src/context';
 import { sendSubjectNotice } from '../../apps/cli/src/subject.command';
@@ -41,9 +45,10 @@ describe('regular audit and monthly report (real Kafka and PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    config = testConfig({ databaseUrl: db.url, auditFirstRunMs: 3_600_000 });
+    // The regular audit runs at once after start (as `kyodo run` does a minute after), then not again.
+    config = testConfig({ databaseUrl: db.url, auditFirstRunMs: 0, auditScheduleMs: 3_600_000 });
     await importRegistry(config, kafka, REGISTRY);
-    kyodo = await startKyodo(config);
+    kyodo = await startKyodo(config, [GatewayModule, AuditModule, RegularAuditModule]);
     ds = await openDatabase(db.url);
     const sent = traffic();
     const unknownRetailer = factory.meterReading({
@@ -72,6 +77,22 @@ describe('regular audit and monthly report (real Kafka and PostgreSQL)', () => {
     await db?.drop();
   });
 
+  it('runs the regular audit soon after start and keeps its result (table, metric)', async () => {
+    const [row] = await waitFor(
+      async () => {
+        const rows = await ds.query<
+          { trigger: string; chain_ok: boolean; reconcile_ok: boolean; error: string | null }[]
+        >(`SELECT trigger, chain_ok, reconcile_ok, error FROM audit_run`);
+        return rows.length > 0 ? rows : undefined;
+      },
+      { what: 'the first regular audit in audit_run' },
+    );
+    expect(row).toEqual({ trigger: 'startup', chain_ok: true, reconcile_ok: true, error: null });
+    const metrics = kyodo.app.get<KyodoMetrics>(METRICS);
+    const text = await metrics.registry.getSingleMetricAsString('kyodo_regular_audit_chain_ok');
+    expect(text).toMatch(/^kyodo_regular_audit_chain_ok 1$/m);
+  });
+
   it('sends notices from the command line, keeps a regular audit and reports the month', async () => {
     const out: string[] = [];
     const ctx = new CliContext(
@@ -91,8 +112,10 @@ describe('regular audit and monthly report (real Kafka and PostgreSQL)', () => {
     await settleAuditRows(ds, before + 1);
     expect(await countWhere(ds, `outcome = 'acknowledged'`)).toBe(1);
 
+    // Everything has settled: reconcile up to now, not only up to five minutes ago.
     const run = await new RegularAudit(ds, kafka, new KyodoMetrics(), createLogger('silent'), {
       topicPrefix: config.topicPrefix,
+      reconcileLagMs: 0,
     }).run('manual');
     expect(run).toMatchObject({
       chainOk: true,
@@ -109,7 +132,8 @@ describe('regular audit and monthly report (real Kafka and PostgreSQL)', () => {
     const month = `${japan.getUTCFullYear()}-${String(japan.getUTCMonth() + 1).padStart(2, '0')}`;
     const from = new Date(Date.UTC(japan.getUTCFullYear(), japan.getUTCMonth(), 1) - 9 * 3600_000);
     const to = new Date(Date.UTC(japan.getUTCFullYear(), japan.getUTCMonth() + 1, 1) - 9 * 3600_000);
-    expect(await new AuditRunRepository(ds).between(from.toISOString(), to.toISOString())).toHaveLength(1);
+    const runs = await new AuditRunRepository(ds).between(from.toISOString(), to.toISOString());
+    expect(runs.map((r) => r.trigger)).toEqual(['startup', 'manual']);
 
     const dir = mkdtempSync(join(tmpdir(), 'kyodo-report-'));
     out.length = 0;
@@ -176,7 +200,7 @@ describe('regular audit and monthly report (real Kafka and PostgreSQL)', () => {
     expect(tally.get('acknowledgements-received,,,')).toBe(1);
     const chainRows = await countWhere(ds, 'true');
     expect(csv).toContain(`\nchain-verification,intact,,,${chainRows}\n`);
-    expect(csv).toMatch(/^regular-audit,[^,]+,chain-intact,agree,0$/m);
+    expect(csv.match(/^regular-audit,[^,]+,chain-intact,agree,0$/gm)).toHaveLength(2);
 
     expect(html).toContain('<svg');
     expect(html).toContain('Deliveries per purpose');

@@ -12,6 +12,8 @@ import type { KyodoMetrics, Logger } from '@kyodo/observability';
 import { CLOCK, CONFIG, DATA_SOURCE, KAFKA, LOGGER, METRICS } from '@kyodo/platform';
 import { RegularAudit } from './regular-audit';
 
+const SHUTDOWN_PATIENCE_MS = 5000;
+
 /** Runs the regular audit soon after start (KYODO_AUDIT_FIRST_RUN_MS) and then every KYODO_AUDIT_SCHEDULE_MS. */
 @Injectable()
 export class RegularAuditScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -44,15 +46,25 @@ export class RegularAuditScheduler implements OnApplicationBootstrap, OnApplicat
       this.running = this.audit
         .run(trigger)
         .catch(() => undefined)
-        .finally(() => this.schedule(this.config.auditScheduleMs, 'schedule'));
+        .finally(() => {
+          this.running = undefined;
+          this.schedule(this.config.auditScheduleMs, 'schedule');
+        });
     }, delayMs);
     this.timer.unref();
   }
 
+  /** A run in progress gets a few seconds to finish and record its result; the stop never waits longer. */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    if (!this.running) return;
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((done) => {
+      timer = setTimeout(done, SHUTDOWN_PATIENCE_MS);
+    });
+    await Promise.race([this.running, patience]);
+    clearTimeout(timer);
   }
 }
 

@@ -12,6 +12,11 @@ export interface RegularAuditOptions {
   readonly clock?: () => Date;
   /** How long one reconciliation may take (default 10 minutes). */
   readonly reconcileTimeoutMs?: number;
+  /**
+   * Deliveries decided in the last this many milliseconds are left to the next run (default 5 minutes),
+   * so traffic in flight (the audit writer a batch behind the outboxes) is no false alarm.
+   */
+  readonly reconcileLagMs?: number;
 }
 
 /**
@@ -24,6 +29,7 @@ export class RegularAudit {
   private readonly audit: AuditRepository;
   private readonly reconciliation: ReconciliationService;
   private readonly clock: () => Date;
+  private readonly reconcileLagMs: number;
   private readonly gauges: {
     last: Gauge;
     chainOk: Gauge;
@@ -41,6 +47,7 @@ export class RegularAudit {
     this.runs = new AuditRunRepository(ds);
     this.audit = new AuditRepository(ds);
     this.clock = options.clock ?? (() => new Date());
+    this.reconcileLagMs = options.reconcileLagMs ?? 5 * 60_000;
     this.reconciliation = new ReconciliationService(new ReconciliationRepository(ds), kafka, {
       topicPrefix: options.topicPrefix,
       clock: this.clock,
@@ -93,7 +100,8 @@ export class RegularAudit {
       | { ok: boolean; deliveries: number; events: number; missingOut: number; missingAudit: number }
       | undefined;
     try {
-      const report = await this.reconciliation.reconcile({});
+      const to = new Date(Date.parse(startedAt) - this.reconcileLagMs).toISOString();
+      const report = await this.reconciliation.reconcile({ to });
       reconciled = {
         ok: report.ok,
         deliveries: report.auditDeliveries,
