@@ -62,7 +62,7 @@ import { SubjectNoticeService } from './subject-notices/subject-notices.service'
         new SubjectNoticeService(audit, kafka, {
           topics: topicsFor(config.topicPrefix),
           hmacKey: config.auditHmacKey,
-          policy: compilePolicy(loadPolicy(config.policyFile)),
+          policy: () => compilePolicy(loadPolicy(config.policyFile)),
           clock,
         }),
     },

@@ -53,10 +53,18 @@ export class SubjectNoticeService {
     private readonly options: {
       readonly topics: Topics;
       readonly hmacKey: string;
-      readonly policy: CompiledPolicy;
+      /** The policy in force, or how to load it (on first use, so that starting the API stays quick). */
+      readonly policy: CompiledPolicy | (() => CompiledPolicy);
       readonly clock?: () => Date;
     },
   ) {}
+
+  private compiled: CompiledPolicy | undefined;
+
+  private policy(): CompiledPolicy {
+    const { policy } = this.options;
+    return (this.compiled ??= typeof policy === 'function' ? policy() : policy);
+  }
 
   async issue(command: SubjectNoticeCommand): Promise<SubjectNoticeOutcome> {
     const kind = command.kind as SubjectNoticeKind;
@@ -71,7 +79,8 @@ export class SubjectNoticeService {
     if (!SUPPLY_POINT_ID.test(command.supplyPointId)) {
       throw new ApiInputError('supplyPointId must be 22 digits starting with an area 01..10');
     }
-    const notices = this.options.policy.notices;
+    const policy = this.policy();
+    const notices = policy.notices;
     if (notices === undefined) {
       throw new ApiInputError(
         'the policy in force has no `notices` section: subject notices are not configured',
@@ -101,7 +110,7 @@ export class SubjectNoticeService {
     const batch = buildSubjectNotices(request, trail, {
       topics: this.options.topics,
       hmacKey: this.options.hmacKey,
-      policyVersion: this.options.policy.version,
+      policyVersion: policy.version,
       notices,
       now,
     });
