@@ -200,6 +200,23 @@ describe('subject notices and the monthly report (real Kafka and PostgreSQL)', (
       expect(row?.id).toBe(event.kyodoaudit);
       expect(row?.purposes).toEqual(['subject-correction']);
     }
+
+    // The same request again: every notice is already in the trail, none is sent twice.
+    const again = await request(server)
+      .post('/v1/subject-notices')
+      .set('Authorization', `Bearer ${officer}`)
+      .send({ kind: 'correction', reference: 'REQ-2026-0042', supplyPointId: SP_A, from: '2026-01-01' });
+    expect(again.status).toBe(200);
+    const repeated = again.body as {
+      notices: unknown[];
+      alreadySent: { noticeId: string }[];
+      summary: string;
+    };
+    expect(repeated.notices).toEqual([]);
+    expect(repeated.alreadySent.map((n) => n.noticeId).sort()).toEqual(
+      body.notices.map((n) => n.noticeId).sort(),
+    );
+    expect(repeated.summary).toMatch(/^Every notice of this request was sent before/);
   });
 
   it('marks a notice acknowledged by its recipient, and rejects an acknowledgement by anyone else', async () => {

@@ -57,9 +57,15 @@ import { SubjectNoticeService } from './subject-notices/subject-notices.service'
     },
     {
       provide: SubjectNoticeService,
-      inject: [AuditRepository, KAFKA, CONFIG, CLOCK],
-      useFactory: (audit: AuditRepository, kafka: KafkaPort, config: KyodoConfig, clock: () => Date) =>
-        new SubjectNoticeService(audit, kafka, {
+      inject: [AuditRepository, DATA_SOURCE, KAFKA, CONFIG, CLOCK],
+      useFactory: (
+        audit: AuditRepository,
+        ds: DataSource,
+        kafka: KafkaPort,
+        config: KyodoConfig,
+        clock: () => Date,
+      ) =>
+        new SubjectNoticeService(audit, new SubjectNoticeRepository(ds), kafka, {
           topics: topicsFor(config.topicPrefix),
           hmacKey: config.auditHmacKey,
           policy: () => compilePolicy(loadPolicy(config.policyFile)),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { topicsFor, SUBJECT_NOTICE_KINDS } from '@kyodo/contracts';
 import { KafkaJsClient } from '@kyodo/kafka';
-import { AuditRepository } from '@kyodo/persistence';
+import { AuditRepository, SubjectNoticeRepository } from '@kyodo/persistence';
 import { compilePolicy, loadPolicy } from '@kyodo/policy';
 import { ApiInputError, DependencyUnavailableError, WorkLimitError } from '../../api/src/errors';
 import { SubjectNoticeService } from '../../api/src/subject-notices/subject-notices.service';
@@ -64,11 +64,16 @@ export async function sendSubjectNotice(
     clientId: `${ctx.config.kafkaClientId}-cli`,
   });
   try {
-    const service = new SubjectNoticeService(new AuditRepository(ds), kafka, {
-      topics: topicsFor(ctx.config.topicPrefix),
-      hmacKey: ctx.config.auditHmacKey,
-      policy: compilePolicy(loadPolicy(ctx.config.policyFile)),
-    });
+    const service = new SubjectNoticeService(
+      new AuditRepository(ds),
+      new SubjectNoticeRepository(ds),
+      kafka,
+      {
+        topics: topicsFor(ctx.config.topicPrefix),
+        hmacKey: ctx.config.auditHmacKey,
+        policy: compilePolicy(loadPolicy(ctx.config.policyFile)),
+      },
+    );
     const outcome = await service.issue({
       kind,
       reference: opts.reference,
@@ -87,6 +92,7 @@ export async function sendSubjectNotice(
       ctx.out(`    fields: ${n.fields.join(', ')}`);
       ctx.out(`    deliveries: ${n.deliveries.length}`);
     }
+    for (const n of outcome.alreadySent) ctx.out(`  ${n.recipientId}: notice ${n.noticeId} sent before`);
     return 0;
   } catch (error) {
     if (

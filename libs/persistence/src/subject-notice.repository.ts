@@ -34,6 +34,17 @@ const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 export class SubjectNoticeRepository {
   constructor(private readonly ds: DataSource) {}
 
+  /** Which of these notice ids the audit trail already records as sent. */
+  async sentAlready(supplyPointHmac: string, noticeIds: readonly string[]): Promise<Set<string>> {
+    if (noticeIds.length === 0) return new Set();
+    const rows: { outbound_id: string }[] = await this.ds.query(
+      `SELECT DISTINCT outbound_id FROM audit_record
+        WHERE supply_point_hmac = $1 AND type = $2 AND outcome = 'delivered' AND outbound_id = ANY($3::text[])`,
+      [supplyPointHmac, SUBJECT_NOTICE_TYPE, noticeIds],
+    );
+    return new Set(rows.map((r) => r.outbound_id));
+  }
+
   /** The notices about one supply point sent in [from, to) (open when undefined), by time. */
   async noticesAbout(supplyPointHmac: string, from?: string, to?: string): Promise<NoticeStatusRow[]> {
     const params: unknown[] = [supplyPointHmac, SUBJECT_NOTICE_TYPE, SUBJECT_NOTICE_ACK_TYPE];

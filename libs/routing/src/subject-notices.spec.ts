@@ -96,7 +96,22 @@ describe('buildSubjectNotices', () => {
 
   it('is deterministic, and sends nothing when nobody received anything', () => {
     expect(build(trail)).toEqual(build(trail));
-    expect(build(trail.slice(3))).toEqual({ notices: [], records: [] });
+    expect(build(trail.slice(3))).toEqual({ notices: [], records: [], alreadySent: [] });
+  });
+
+  it('leaves out the notices already sent', () => {
+    const first = build(trail);
+    const again = buildSubjectNotices(request, trail, {
+      topics,
+      hmacKey: KEY,
+      policyVersion: policy.version,
+      notices: policy.notices!,
+      now: NOW,
+      alreadySent: new Set([first.notices[0].noticeId]),
+    });
+    expect(again.alreadySent).toEqual([first.notices[0]]);
+    expect(again.notices).toEqual([first.notices[1]]);
+    expect(again.records).toEqual(first.records.slice(2));
   });
 });
 

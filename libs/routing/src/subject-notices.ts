@@ -32,6 +32,8 @@ export interface SubjectNoticeOptions {
   readonly notices: CompiledNotices;
   /** When the notices are issued (RFC 3339). */
   readonly now: string;
+  /** Notice ids already in the audit trail: the same notice is not sent twice (see `alreadySent`). */
+  readonly alreadySent?: ReadonlySet<string>;
 }
 
 /** One notice to one past recipient: what it names, and the ids that tie it to the audit trail. */
@@ -48,6 +50,8 @@ export interface IssuedNotice {
 export interface SubjectNoticeBatch {
   readonly notices: readonly IssuedNotice[];
   readonly records: readonly OutputRecord[];
+  /** Notices this request would send that were sent before (same request, same deliveries): not repeated. */
+  readonly alreadySent: readonly IssuedNotice[];
 }
 
 const ROUTED_TYPES: ReadonlySet<string> = new Set(Object.values(EVENT_TYPES));
@@ -83,6 +87,7 @@ export function buildSubjectNotices(
   }
 
   const notices: IssuedNotice[] = [];
+  const alreadySent: IssuedNotice[] = [];
   const records: OutputRecord[] = [];
   const purpose = options.notices.purposes[request.kind];
   for (const recipientId of [...byRecipient.keys()].sort()) {
@@ -109,6 +114,18 @@ export function buildSubjectNotices(
       deliveries: entry.deliveries,
     });
     const auditId = subjectNoticeAuditId(noticeId);
+    const issued: IssuedNotice = {
+      noticeId,
+      auditId,
+      recipientId,
+      recipientRole: entry.role,
+      fields,
+      deliveries: entry.deliveries,
+    };
+    if (options.alreadySent?.has(noticeId)) {
+      alreadySent.push(issued);
+      continue;
+    }
     const event = {
       specversion: '1.0',
       id: noticeId,
@@ -153,14 +170,7 @@ export function buildSubjectNotices(
       value: JSON.stringify(event),
     });
     records.push({ topic: options.topics.audit, key: hmac, value: JSON.stringify(audit) });
-    notices.push({
-      noticeId,
-      auditId,
-      recipientId,
-      recipientRole: entry.role,
-      fields,
-      deliveries: entry.deliveries,
-    });
+    notices.push(issued);
   }
-  return { notices, records };
+  return { notices, records, alreadySent };
 }

@@ -68,6 +68,11 @@ export class SubjectNoticeOutcomeDto {
     description: 'Empty when no party received fields: no notice needed.',
   })
   notices!: IssuedNoticeDto[];
+  @ApiProperty({
+    type: [IssuedNoticeDto],
+    description: 'Notices an earlier identical request (same deliveries) already sent: not sent again.',
+  })
+  alreadySent!: IssuedNoticeDto[];
   @ApiProperty({ example: '3 parties were sent a correction notice: OCCTO, R0002, TD03.' })
   summary!: string;
 }

@@ -7,7 +7,7 @@ import {
 } from '@kyodo/contracts';
 import type { KafkaPort } from '@kyodo/kafka';
 import type { CompiledPolicy } from '@kyodo/policy';
-import type { AuditRepository } from '@kyodo/persistence';
+import type { AuditRepository, SubjectNoticeRepository } from '@kyodo/persistence';
 import { buildSubjectNotices, type IssuedNotice } from '@kyodo/routing';
 import { ApiInputError, DependencyUnavailableError, WorkLimitError } from '../errors';
 import { SUPPLY_POINT_ID } from '../disclosures/disclosures.service';
@@ -29,8 +29,10 @@ export interface SubjectNoticeOutcome {
   readonly reference: string;
   readonly from: string | null;
   readonly to: string | null;
-  /** One per party that received fields about the supply point in the period; empty when none did. */
+  /** Sent now: one per party that received fields about the supply point in the period; empty when none did. */
   readonly notices: readonly IssuedNotice[];
+  /** Sent by an earlier identical request (same deliveries): not sent again. */
+  readonly alreadySent: readonly IssuedNotice[];
   /** A sentence for people: how many parties were told, or that nobody needed to be. */
   readonly summary: string;
 }
@@ -49,6 +51,7 @@ const NOTICE_TXN_NAMESPACE = '6a0e3f58-2b7d-4c91-8e64-d19f5a2c7b03';
 export class SubjectNoticeService {
   constructor(
     private readonly audit: AuditRepository,
+    private readonly sent: SubjectNoticeRepository,
     private readonly kafka: KafkaPort,
     private readonly options: {
       readonly topics: Topics;
@@ -107,19 +110,30 @@ export class SubjectNoticeService {
       to: window.to ?? null,
       requestedBy: command.requestedBy,
     };
-    const batch = buildSubjectNotices(request, trail, {
+    const options = {
       topics: this.options.topics,
       hmacKey: this.options.hmacKey,
       policyVersion: policy.version,
       notices,
       now,
-    });
+    };
+    const planned = buildSubjectNotices(request, trail, options);
+    const alreadySent = await this.sent.sentAlready(
+      supplyPointHmac(this.options.hmacKey, command.supplyPointId),
+      planned.notices.map((n) => n.noticeId),
+    );
+    const batch =
+      alreadySent.size === 0 ? planned : buildSubjectNotices(request, trail, { ...options, alreadySent });
     const base = { kind, reference: command.reference, from: request.from, to: request.to };
     if (batch.notices.length === 0) {
       return {
         ...base,
         notices: [],
-        summary: 'No party received fields about this supply point in the period: no notice was needed.',
+        alreadySent: batch.alreadySent,
+        summary:
+          batch.alreadySent.length === 0
+            ? 'No party received fields about this supply point in the period: no notice was needed.'
+            : `Every notice of this request was sent before (${batch.alreadySent.length}); none was sent again.`,
       };
     }
     // One transactional id per request (from its notices), so a retry of the same request fences a stuck attempt.
@@ -139,6 +153,7 @@ export class SubjectNoticeService {
     return {
       ...base,
       notices: batch.notices,
+      alreadySent: batch.alreadySent,
       summary: `${batch.notices.length} ${batch.notices.length === 1 ? 'party was' : 'parties were'} sent a ${kind} notice: ${parties}.`,
     };
   }
