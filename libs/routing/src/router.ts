@@ -154,8 +154,10 @@ export class Router {
       topic: record.topic,
       senderId: sender,
     });
-    if (!parsed.ok && record.value !== null && isNoticeType(parsed.partial?.type)) {
-      // Subject notices are Kyodo's own; a party may only acknowledge one (see acknowledgement.ts).
+    const notice =
+      !parsed.ok && parsed.rejection.reason === 'unknown-type' && isNoticeType(parsed.partial?.type);
+    if (notice && record.value !== null) {
+      // A valid envelope of one of Kyodo's own notice types: a party may only acknowledge (acknowledgement.ts).
       const options = { hmacKey: this.options.hmacKey, policyVersion: this.policyVersion, now };
       const ack = readAcknowledgement({ ...record, value: record.value }, sender, options);
       if (!ack.ok) return this.reject(record, now, ack.rejection, ack.partial, out);

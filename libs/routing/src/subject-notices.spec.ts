@@ -162,6 +162,24 @@ describe('Router: subject-notice acknowledgements', () => {
     });
   });
 
+  it('checks the envelope of an acknowledgement like any other event', () => {
+    const event = {
+      specversion: '0.3',
+      id: 'a',
+      source: 'urn:kyodo:party:TD03',
+      type: 'jp.kyodo.subject-notice-ack.v1',
+    };
+    const { stats, parsed } = route({
+      topic: topics.inbox('TD03'),
+      partition: 0,
+      offset: '6',
+      key: Buffer.from(SP),
+      value: Buffer.from(JSON.stringify({ ...event, subject: SP, data: { noticeId, done: true } })),
+    });
+    expect(stats).toMatchObject({ accepted: 0, rejected: 1 });
+    expect(parsed.find(([topic]) => topic === topics.dlq)![1].reason).toBe('not-cloudevent');
+  });
+
   it.each([
     [
       'another party acknowledging',
