@@ -419,7 +419,7 @@ describe('gateway end to end (real Kafka and PostgreSQL)', () => {
       expect(new Date(event.time!).toISOString()).toBe(new Date(origin.event.time).toISOString());
       expect(event.id).toBe(outboundEventId(origin.event.source, origin.event.id, recipient));
       expect(json.kyodoorigin).toBe(`urn:kyodo:party:${origin.sender}`);
-      expect(json.kyodopolicy).toBe('2026-11-27.1');
+      expect(json.kyodopolicy).toBe('2026-11-30.1');
       const audit = audits.find((a) => a.id === json.kyodoaudit);
       expect(audit).toMatchObject({ outcome: 'delivered', recipientId: recipient, outboundId: event.id });
     }

@@ -98,6 +98,7 @@ describe('migrations', () => {
       'Audit1764201600001',
       'ApiKeys1764201600002',
       'AuditCheckRuns1764201600100',
+      'SubjectNotices1764201600101',
     ]);
     await expect(runMigrations(ds)).resolves.toEqual([]);
     const tables = await ds.query<{ tablename: string }[]>(
@@ -111,6 +112,7 @@ describe('migrations', () => {
         'audit_chain_head',
         'audit_record',
         'audit_record_default',
+        'audit_run',
         'consent',
         'enrollment',
         'kyodo_migrations',

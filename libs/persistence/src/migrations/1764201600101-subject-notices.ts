@@ -1,9 +1,9 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Customers' requests and the regular audit: the `privacy-officer` API key role (subject notices),
- * an index to find a notice's acknowledgement, and `audit_run`, the results of each scheduled chain
- * verification and reconciliation.
+ * Customers' requests and the regular audit: the `privacy-officer` API key role (subject notices) and
+ * `audit_run`, the results of each scheduled chain verification and reconciliation. Notices and their
+ * acknowledgements are found through the supply point's HMAC (audit_record_disclosure).
  */
 export class SubjectNotices1764201600101 implements MigrationInterface {
   readonly name = 'SubjectNotices1764201600101';
@@ -13,10 +13,6 @@ export class SubjectNotices1764201600101 implements MigrationInterface {
     await q.query(
       `ALTER TABLE api_key ADD CONSTRAINT api_key_role_check
          CHECK (role IN ('auditor', 'registry-admin', 'privacy-officer'))`,
-    );
-    // Subject notices and their acknowledgements, by the notice id they share.
-    await q.query(
-      `CREATE INDEX audit_record_notice ON audit_record (outbound_id) WHERE type LIKE 'jp.kyodo.subject-notice%'`,
     );
     await q.query(`
       CREATE TABLE audit_run (
@@ -39,7 +35,6 @@ export class SubjectNotices1764201600101 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE audit_run`);
-    await q.query(`DROP INDEX audit_record_notice`);
     await q.query(`ALTER TABLE api_key DROP CONSTRAINT IF EXISTS api_key_role_check`);
     await q.query(
       `ALTER TABLE api_key ADD CONSTRAINT api_key_role_check CHECK (role IN ('auditor', 'registry-admin'))`,
