@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { topicsFor, SUBJECT_NOTICE_KINDS } from '@kyodo/contracts';
 import { KafkaJsClient } from '@kyodo/kafka';
 import { AuditRepository, SubjectNoticeRepository } from '@kyodo/persistence';
@@ -20,7 +20,7 @@ export function registerSubjectCommands(program: Command, ctx: CliContext): void
     )
     .argument('<kind>', SUBJECT_NOTICE_KINDS.join(' or '), (value: string) => {
       if (!(SUBJECT_NOTICE_KINDS as readonly string[]).includes(value)) {
-        throw new Error(`kind must be ${SUBJECT_NOTICE_KINDS.join(' or ')}`);
+        throw new InvalidArgumentError(`The kind is ${SUBJECT_NOTICE_KINDS.join(' or ')}.`);
       }
       return value;
     })
