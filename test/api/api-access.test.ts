@@ -155,8 +155,8 @@ describe('HTTP API: access, errors, OpenAPI (real PostgreSQL)', () => {
       '/v1/registry',
       '/v1/registry/counts',
       '/v1/registry/parties',
-      '/v1/whoami',
       '/v1/subject-notices',
+      '/v1/whoami',
     ]);
     expect(doc.components.securitySchemes['api-key']).toMatchObject({ type: 'http', scheme: 'bearer' });
     const disclosures = doc.paths['/v1/disclosures'].get;

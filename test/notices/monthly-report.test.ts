@@ -91,6 +91,14 @@ describe('regular audit and monthly report (real Kafka and PostgreSQL)', () => {
     const metrics = kyodo.app.get<KyodoMetrics>(METRICS);
     const text = await metrics.registry.getSingleMetricAsString('kyodo_regular_audit_chain_ok');
     expect(text).toMatch(/^kyodo_regular_audit_chain_ok 1$/m);
+    // The console's record of checks shows it too.
+    const checks = await ds.query<{ kind: string; ok: boolean; requested_by: string }[]>(
+      `SELECT kind, ok, requested_by FROM audit_check_run ORDER BY kind`,
+    );
+    expect(checks).toEqual([
+      { kind: 'reconcile', ok: true, requested_by: 'regular-audit:startup' },
+      { kind: 'verify', ok: true, requested_by: 'regular-audit:startup' },
+    ]);
   });
 
   it('sends notices from the command line, keeps a regular audit and reports the month', async () => {

@@ -1,9 +1,15 @@
 import { Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { verifyChain } from '@kyodo/audit';
+import { verifyChain, type ChainedAuditRow } from '@kyodo/audit';
 import type { KafkaPort } from '@kyodo/kafka';
 import type { KyodoMetrics, Logger } from '@kyodo/observability';
-import { AuditRepository, AuditRunRepository, type AuditRun } from '@kyodo/persistence';
+import {
+  AuditCheckRunRepository,
+  AuditRepository,
+  AuditRunRepository,
+  type AuditRun,
+} from '@kyodo/persistence';
+import { verifySummary, type ReconcileSummary } from '../../api/src/audit-health/audit-health.service';
 import { ReconciliationRepository } from '../../api/src/reconciliation/reconciliation.repository';
 import { ReconciliationService } from '../../api/src/reconciliation/reconciliation.service';
 
@@ -26,6 +32,8 @@ export interface RegularAuditOptions {
  */
 export class RegularAudit {
   private readonly runs: AuditRunRepository;
+  /** The console's record of checks (audit_check_run): the regular audit's results show there too. */
+  private readonly checks: AuditCheckRunRepository;
   private readonly audit: AuditRepository;
   private readonly reconciliation: ReconciliationService;
   private readonly clock: () => Date;
@@ -45,6 +53,7 @@ export class RegularAudit {
     options: RegularAuditOptions,
   ) {
     this.runs = new AuditRunRepository(ds);
+    this.checks = new AuditCheckRunRepository(ds);
     this.audit = new AuditRepository(ds);
     this.clock = options.clock ?? (() => new Date());
     this.reconcileLagMs = options.reconcileLagMs ?? 5 * 60_000;
@@ -84,12 +93,25 @@ export class RegularAudit {
     const errors: string[] = [];
     let chain: { ok: boolean; rows: number; firstBad: Record<string, unknown> | null } | undefined;
     try {
+      const verifyStarted = this.clock();
       const snapshot = await this.audit.openChainSnapshot();
+      const counts = new Map<number, number>();
       try {
-        const result = await verifyChain(snapshot.rows, { heads: snapshot.heads, anchors: snapshot.anchors });
+        const result = await verifyChain(counted(snapshot.rows, counts), {
+          heads: snapshot.heads,
+          anchors: snapshot.anchors,
+        });
         chain = result.ok
           ? { ok: true, rows: result.rows, firstBad: null }
           : { ok: false, rows: result.rows, firstBad: { ...result.firstBad } };
+        await this.checks.record({
+          kind: 'verify',
+          startedAt: verifyStarted,
+          finishedAt: this.clock(),
+          ok: result.ok,
+          summary: verifySummary(result, counts, snapshot.heads, snapshot.anchors),
+          requestedBy: `regular-audit:${trigger}`,
+        });
       } finally {
         await snapshot.close();
       }
@@ -100,8 +122,25 @@ export class RegularAudit {
       | { ok: boolean; deliveries: number; events: number; missingOut: number; missingAudit: number }
       | undefined;
     try {
+      const reconcileStarted = this.clock();
       const to = new Date(Date.parse(startedAt) - this.reconcileLagMs).toISOString();
       const report = await this.reconciliation.reconcile({ to });
+      await this.checks.record<ReconcileSummary>({
+        kind: 'reconcile',
+        startedAt: reconcileStarted,
+        finishedAt: this.clock(),
+        ok: report.ok,
+        summary: {
+          auditDeliveries: report.auditDeliveries,
+          outboxEvents: report.outboxEvents,
+          missingFromOutbox: report.missingFromOutbox.length,
+          missingFromAudit: report.missingFromAudit.length,
+          unreadable: report.unreadable.length,
+          trimmedOutboxes: report.trimmedOutboxes.length,
+          notVerifiable: report.notVerifiable,
+        },
+        requestedBy: `regular-audit:${trigger}`,
+      });
       reconciled = {
         ok: report.ok,
         deliveries: report.auditDeliveries,
@@ -140,5 +179,15 @@ export class RegularAudit {
     if (healthy) this.logger.info(details, 'regular audit: chain intact, audit and outboxes agree');
     else this.logger.error(details, 'regular audit found a problem');
     return run;
+  }
+}
+
+async function* counted(
+  rows: AsyncIterable<ChainedAuditRow>,
+  counts: Map<number, number>,
+): AsyncGenerator<ChainedAuditRow> {
+  for await (const row of rows) {
+    counts.set(row.chainPartition, (counts.get(row.chainPartition) ?? 0) + 1);
+    yield row;
   }
 }
