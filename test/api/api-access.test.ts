@@ -107,6 +107,7 @@ describe('HTTP API: access, errors, OpenAPI (real PostgreSQL)', () => {
       to: null,
       recipientId: null,
       items: [],
+      notices: [],
     });
 
     const audit = await bed.get('/v1/audit', auditor.replace(/^Bearer/, 'bearer'));
@@ -154,6 +155,7 @@ describe('HTTP API: access, errors, OpenAPI (real PostgreSQL)', () => {
       '/v1/registry',
       '/v1/registry/counts',
       '/v1/registry/parties',
+      '/v1/subject-notices',
       '/v1/whoami',
     ]);
     expect(doc.components.securitySchemes['api-key']).toMatchObject({ type: 'http', scheme: 'bearer' });

@@ -166,6 +166,7 @@ describe('GET /v1/disclosures (real PostgreSQL)', () => {
       to: null,
       recipientId: null,
       items: [expected.first, expected.second, expected.third],
+      notices: [],
     });
   });
 

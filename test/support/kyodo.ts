@@ -28,6 +28,7 @@ export async function importRegistry(
     topicsFor(config.topicPrefix),
     snapshot.parties.keys(),
     config.partitionsPerTopic,
+    { outboxMs: config.outboxRetentionMs, dlqMs: config.dlqRetentionMs },
   );
 }
 

@@ -3,7 +3,9 @@ import { APP_FILTER, APP_GUARD, APP_PIPE, HttpAdapterHost, ModulesContainer, Ref
 import type { KyodoConfig } from '@kyodo/config';
 import type { KafkaPort } from '@kyodo/kafka';
 import type { Logger } from '@kyodo/observability';
-import { ApiKeyRepository, AuditRepository } from '@kyodo/persistence';
+import { ApiKeyRepository, AuditRepository, SubjectNoticeRepository } from '@kyodo/persistence';
+import { topicsFor } from '@kyodo/contracts';
+import { compilePolicy, loadPolicy } from '@kyodo/policy';
 import { CLOCK, CONFIG, DATA_SOURCE, KAFKA, LOGGER } from '@kyodo/platform';
 import type { DataSource } from 'typeorm';
 import { AuditController } from './audit/audit.controller';
@@ -22,6 +24,8 @@ import { ReconciliationService } from './reconciliation/reconciliation.service';
 import { RegistryController } from './registry/registry.controller';
 import { RegistrySummaryRepository } from './registry/registry-summary.repository';
 import { RegistrySummaryService } from './registry/registry-summary.service';
+import { SubjectNoticesController } from './subject-notices/subject-notices.controller';
+import { SubjectNoticeService } from './subject-notices/subject-notices.service';
 
 /**
  * The HTTP API: /v1/disclosures, /v1/audit, /v1/reconciliation (role auditor), /v1/registry (role
@@ -37,6 +41,7 @@ import { RegistrySummaryService } from './registry/registry-summary.service';
     ReconciliationController,
     RegistryController,
     OpenApiController,
+    SubjectNoticesController,
   ],
   providers: [
     // Repositories: queries only, each its own provider, injected into the services that use them.
@@ -62,9 +67,26 @@ import { RegistrySummaryService } from './registry/registry-summary.service';
     },
     {
       provide: DisclosuresService,
-      inject: [AuditRepository, CONFIG],
-      useFactory: (audit: AuditRepository, config: KyodoConfig) =>
-        new DisclosuresService(audit, config.auditHmacKey),
+      inject: [AuditRepository, CONFIG, DATA_SOURCE],
+      useFactory: (audit: AuditRepository, config: KyodoConfig, ds: DataSource) =>
+        new DisclosuresService(audit, config.auditHmacKey, new SubjectNoticeRepository(ds)),
+    },
+    {
+      provide: SubjectNoticeService,
+      inject: [AuditRepository, DATA_SOURCE, KAFKA, CONFIG, CLOCK],
+      useFactory: (
+        audit: AuditRepository,
+        ds: DataSource,
+        kafka: KafkaPort,
+        config: KyodoConfig,
+        clock: () => Date,
+      ) =>
+        new SubjectNoticeService(audit, new SubjectNoticeRepository(ds), kafka, {
+          topics: topicsFor(config.topicPrefix),
+          hmacKey: config.auditHmacKey,
+          policy: () => compilePolicy(loadPolicy(config.policyFile)),
+          clock,
+        }),
     },
     {
       provide: AuditSearchService,

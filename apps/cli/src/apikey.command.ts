@@ -14,7 +14,8 @@ export function registerApiKeyCommands(program: Command, ctx: CliContext): void 
     .addOption(
       new Option(
         '--role <role>',
-        'auditor: /v1/disclosures, /v1/audit, /v1/reconciliation; registry-admin: /v1/registry',
+        'auditor: /v1/disclosures, /v1/audit, /v1/reconciliation; registry-admin: /v1/registry; ' +
+          'privacy-officer: POST /v1/subject-notices',
       )
         .choices(API_KEY_ROLES)
         .makeOptionMandatory(),

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { AuditRepository } from '@kyodo/persistence';
+import { AuditRepository, SubjectNoticeRepository } from '@kyodo/persistence';
 import { disclosuresCsv } from '../../api/src/disclosures/csv';
 import {
   DisclosuresService,
@@ -54,7 +54,11 @@ export async function showDisclosures(
   if (!ds) return 1;
   let report: DisclosureReport;
   try {
-    const service = new DisclosuresService(new AuditRepository(ds), ctx.config.auditHmacKey);
+    const service = new DisclosuresService(
+      new AuditRepository(ds),
+      ctx.config.auditHmacKey,
+      new SubjectNoticeRepository(ds),
+    );
     report = await service.list({ supplyPointId, from: opts.from, to: opts.to, recipientId: opts.recipient });
   } catch (error) {
     if (!(error instanceof ApiInputError)) throw error;
@@ -87,6 +91,39 @@ export function disclosuresTable(report: DisclosureReport): string[] {
     .filter(Boolean)
     .join(', ');
   const about = `supply point ${report.supplyPointId}${scope ? ` (${scope})` : ''}`;
+  if (report.items.length === 0 && report.notices.length === 0) {
+    return [`No deliveries about ${about} are recorded.`];
+  }
+  return [...deliveriesTable(report, about), ...noticesTable(report)];
+}
+
+/** Subject notices: to whom, when, and whether acknowledged (and when). */
+function noticesTable(report: DisclosureReport): string[] {
+  if (report.notices.length === 0) return [];
+  const header = ['SENT', 'RECIPIENT', 'REFERENCE', 'PURPOSE', 'STATUS', 'ACKNOWLEDGED', 'NOTICE'];
+  const rows = report.notices.map((n) => [
+    n.sentAt,
+    `${n.recipientId} (${n.recipientRole})`,
+    n.reference,
+    listed(n.purposes),
+    n.status,
+    n.acknowledgedAt ?? '-',
+    n.noticeId,
+  ]);
+  return ['', `${plural(rows.length, 'subject notice')}:`, ...aligned(header, rows)];
+}
+
+function aligned(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+function deliveriesTable(report: DisclosureReport, about: string): string[] {
   if (report.items.length === 0) return [`No deliveries about ${about} are recorded.`];
   const header = [
     'TIME',

@@ -13,6 +13,8 @@ import { registerPolicyCommands } from './policy.command';
 import { registerRegistryCommands } from './registry.command';
 import { registerRunCommand } from './run.command';
 import { registerStatusCommand } from './status.command';
+import { registerSubjectCommands } from './subject.command';
+import { registerAuditReportCommand } from './audit-report.command';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('kyodo')
@@ -30,6 +32,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerStatusCommand(program, ctx);
   registerDlqCommands(program, ctx);
   registerGenerateCommand(program, ctx);
+  registerSubjectCommands(program, ctx);
+  registerAuditReportCommand(program, ctx);
   return program;
 }
 

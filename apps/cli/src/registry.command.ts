@@ -117,7 +117,8 @@ export async function importRegistryFile(
   try {
     await kafka.ping();
     const partitions = ctx.config.partitionsPerTopic;
-    const created = await provisionTopics(kafka, topics, partyIds, partitions);
+    const retention = { outboxMs: ctx.config.outboxRetentionMs, dlqMs: ctx.config.dlqRetentionMs };
+    const created = await provisionTopics(kafka, topics, partyIds, partitions, retention);
     const wanted =
       gatewayTopicSpecs(topics, partitions).length + partyTopicSpecs(topics, partyIds, partitions).length;
     ctx.out(`Topics: ${plural(created.length, 'topic')} created, ${wanted - created.length} already present`);

@@ -4,6 +4,7 @@ import { createLogger } from '@kyodo/observability';
 import { runUntilSignal, startApp } from '@kyodo/platform';
 import { ApiModule } from '../../api/src/api.module';
 import { AuditModule } from '../../audit/src/audit.module';
+import { RegularAuditModule } from '../../audit/src/regular-audit.module';
 import { GatewayModule } from '../../gateway/src/gateway.module';
 import type { CliContext } from './context';
 
@@ -30,7 +31,7 @@ export function registerRunCommand(program: Command, ctx: CliContext): void {
           'running with the published development HMAC key (KYODO_ALLOW_DEVELOPMENT_KEY=1): for local trials only',
         );
       }
-      const app = startApp('kyodo', [GatewayModule, AuditModule, ApiModule], {
+      const app = startApp('kyodo', [GatewayModule, AuditModule, ApiModule, RegularAuditModule], {
         config: ctx.config,
         logger,
       });

@@ -96,6 +96,7 @@ export class RegistryWatcher implements OnModuleDestroy {
       topicsFor(this.config.topicPrefix),
       snapshot.parties.keys(),
       this.config.partitionsPerTopic,
+      { outboxMs: this.config.outboxRetentionMs, dlqMs: this.config.dlqRetentionMs },
     );
     this.snapshot = snapshot;
     this.version = String(loaded.version);

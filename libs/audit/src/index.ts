@@ -3,3 +3,4 @@ export * from './hmac';
 export * from './ids';
 export * from './canonical';
 export * from './chain';
+export * from './notices';

@@ -1,7 +1,11 @@
 import type { PartyRole, RejectionReason } from '@kyodo/contracts';
 
-/** `no-recipient`: a valid event that no party is related to; recorded so every input has a trace. */
-export type AuditOutcome = 'delivered' | 'rejected' | 'no-recipient';
+/**
+ * `no-recipient`: a valid event that no party is related to; recorded so every input has a trace.
+ * `acknowledged`: a party acknowledged a subject notice (delivered to nobody; `outboundId` names the
+ * notice acknowledged).
+ */
+export type AuditOutcome = 'delivered' | 'rejected' | 'no-recipient' | 'acknowledged';
 
 /**
  * One decision of the gateway: a delivery to one recipient, or the rejection of one inbound record.
@@ -34,7 +38,10 @@ export interface AuditRecord {
   readonly policyVersion: string;
   readonly outcome: AuditOutcome;
   readonly reason: RejectionReason | null;
-  /** The outbound CloudEvent id for a delivery (the `id` on `kyodo.out.<recipient>`). */
+  /**
+   * The outbound CloudEvent id for a delivery (the `id` on `kyodo.out.<recipient>`); for an
+   * acknowledgement, the id of the subject notice acknowledged.
+   */
   readonly outboundId: string | null;
   /**
    * (v1.1, optional) What a consented-third-party delivery rested on: `consent:<id>` of each consent

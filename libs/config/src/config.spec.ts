@@ -47,6 +47,10 @@ describe('loadConfig', () => {
       instanceId: undefined,
       duplicateWindowMs: 7 * 24 * 3600_000,
       policyFile: undefined,
+      outboxRetentionMs: 14 * 24 * 3600 * 1000,
+      dlqRetentionMs: 14 * 24 * 3600 * 1000,
+      auditScheduleMs: 24 * 3600 * 1000,
+      auditFirstRunMs: 60_000,
     });
   });
 
@@ -70,6 +74,10 @@ describe('loadConfig', () => {
       KYODO_COMPRESSION: 'zstd',
       KYODO_DUPLICATE_WINDOW_HOURS: '48',
       KYODO_POLICY_FILE: '/etc/kyodo/policy.yaml',
+      KYODO_OUTBOX_RETENTION_MS: '86400000',
+      KYODO_DLQ_RETENTION_MS: '172800000',
+      KYODO_AUDIT_SCHEDULE_MS: '3600000',
+      KYODO_AUDIT_FIRST_RUN_MS: '0',
     });
     expect(config).toEqual<KyodoConfig>({
       kafkaBrokers: ['k1:9092', 'k2:19092'],
@@ -93,6 +101,10 @@ describe('loadConfig', () => {
       instanceId: 'kyodo-1',
       duplicateWindowMs: 48 * 3600_000,
       policyFile: '/etc/kyodo/policy.yaml',
+      outboxRetentionMs: 86_400_000,
+      dlqRetentionMs: 172_800_000,
+      auditScheduleMs: 3_600_000,
+      auditFirstRunMs: 0,
     });
   });
 

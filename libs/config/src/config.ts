@@ -52,7 +52,17 @@ export interface KyodoConfig {
   readonly duplicateWindowMs: number;
   /** A policy file to use instead of the embedded default. */
   readonly policyFile: string | undefined;
+  /** retention.ms of the outboxes Kyodo creates (KYODO_OUTBOX_RETENTION_MS, default 14 days). */
+  readonly outboxRetentionMs: number;
+  /** retention.ms of the dead-letter topic (KYODO_DLQ_RETENTION_MS, default 14 days). */
+  readonly dlqRetentionMs: number;
+  /** How often `kyodo run` verifies the chain and reconciles (KYODO_AUDIT_SCHEDULE_MS, default daily). */
+  readonly auditScheduleMs: number;
+  /** How soon after start the first regular audit runs (KYODO_AUDIT_FIRST_RUN_MS, default 1 minute). */
+  readonly auditFirstRunMs: number;
 }
+
+const DAY_MS = 24 * 3600 * 1000;
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -196,6 +206,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     instanceId: instanceId(env),
     duplicateWindowMs: int(env, 'KYODO_DUPLICATE_WINDOW_HOURS', 7 * 24, 1) * 3600_000,
     policyFile: env.KYODO_POLICY_FILE || undefined,
+    outboxRetentionMs: int(env, 'KYODO_OUTBOX_RETENTION_MS', 14 * DAY_MS, 60_000),
+    dlqRetentionMs: int(env, 'KYODO_DLQ_RETENTION_MS', 14 * DAY_MS, 60_000),
+    auditScheduleMs: int(env, 'KYODO_AUDIT_SCHEDULE_MS', DAY_MS, 1000),
+    auditFirstRunMs: int(env, 'KYODO_AUDIT_FIRST_RUN_MS', 60_000, 0),
   };
 }
 

@@ -6,3 +6,4 @@ export * from './rejections';
 export * from './schemas';
 export * from './topics';
 export * from './validation';
+export * from './notices';

@@ -11,6 +11,7 @@ import type {
   ConsumedRecord,
   ConsumerOptions,
   KafkaPort,
+  ProducedRecord,
   Producer,
   RunningConsumer,
   TopicSpec,
@@ -18,6 +19,7 @@ import type {
   TransactionalPipelineOptions,
 } from './port';
 import { KafkaUnavailableError } from './port';
+import { sendInTransaction } from './transactional-send';
 
 export type { KafkaLogger } from './logger';
 
@@ -263,6 +265,10 @@ export class KafkaJsClient implements KafkaPort {
       },
       disconnect,
     };
+  }
+
+  sendInTransaction(transactionalId: string, records: readonly ProducedRecord[]): Promise<void> {
+    return sendInTransaction(this.kafka, transactionalId, records);
   }
 
   async close(): Promise<void> {

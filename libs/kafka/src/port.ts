@@ -204,6 +204,15 @@ export interface KafkaPort {
   createTransactionalPipeline(options: TransactionalPipelineOptions): TransactionalPipeline;
   createConsumer(options: ConsumerOptions): Promise<RunningConsumer>;
   createProducer(options?: { idempotent?: boolean }): Promise<Producer>;
+  /**
+   * Publishes `records` in one Kafka transaction of its own, under `transactionalId`: all become
+   * visible to `read_committed` readers together, or none does. Resolves once the commit is
+   * acknowledged; rejects (after aborting) if any send or the commit fails. Opening the transaction
+   * fences any earlier producer with the same id and aborts what it left open, so one id must not be
+   * used by two callers at once. A rejection whose commit outcome is unknown may still have committed:
+   * callers retry with the same deterministic record ids.
+   */
+  sendInTransaction(transactionalId: string, records: readonly ProducedRecord[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { rowsOf } from './sql';
 
-export const API_KEY_ROLES = ['auditor', 'registry-admin'] as const;
+export const API_KEY_ROLES = ['auditor', 'registry-admin', 'privacy-officer'] as const;
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
 
 export interface ApiKey {

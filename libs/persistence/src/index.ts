@@ -8,3 +8,6 @@ export * from './audit.repository';
 export * from './api-key.repository';
 export * from './audit-check-run.repository';
 export * from './dlq.repository';
+export * from './subject-notice.repository';
+export * from './audit-run.repository';
+export * from './audit-report.repository';

@@ -98,7 +98,9 @@ describe('migrations', () => {
       'Audit1764201600001',
       'ApiKeys1764201600002',
       'AuditCheckRuns1764201600100',
+      'SubjectNotices1764201600101',
       'Trust1764466200000',
+      'DlqOperations1764480000000',
     ]);
     await expect(runMigrations(ds)).resolves.toEqual([]);
     const tables = await ds.query<{ tablename: string }[]>(
@@ -113,6 +115,7 @@ describe('migrations', () => {
         'audit_chain_head',
         'audit_record',
         'audit_record_default',
+        'audit_run',
         'consent',
         'enrollment',
         'kyodo_migrations',

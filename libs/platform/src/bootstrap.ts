@@ -81,17 +81,19 @@ export function runUntilSignal(
         process.exit(1);
       }, graceMs);
       timer.unref();
-      app.then((started) => started.close()).then(
-        () => {
-          logger.info('stopped cleanly');
-          done();
-          process.exit(0);
-        },
-        (error: Error) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+      app
+        .then((started) => started.close())
+        .then(
+          () => {
+            logger.info('stopped cleanly');
+            done();
+            process.exit(0);
+          },
+          (error: Error) => {
+            logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
     };
     // `on`, not `once`: the second signal must reach onSignal too, or Node's default handler would
     // end the process with the signal's own status instead of exiting 1 as promised above.

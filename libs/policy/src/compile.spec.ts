@@ -32,7 +32,7 @@ describe('the default policy', () => {
   const policy = compilePolicy(defaults);
 
   it('is versioned and declares the six purposes in order', () => {
-    expect(policy.version).toBe('2026-11-30.1');
+    expect(policy.version).toBe('2026-11-30.2');
     expect(policy.purposes).toEqual(PURPOSES);
   });
 
@@ -310,7 +310,7 @@ describe('loadPolicy', () => {
       ].join('\n'),
     );
     expect(problemsOf(() => loadPolicy(path))).toEqual([
-      '(document): unknown key "extra" (expected version, purposes, events)',
+      '(document): unknown key "extra" (expected version, purposes, events, notices)',
       'version: missing (a non-empty string, e.g. "2026-11-27.1")',
       'purposes: must be a list of strings',
       'events.meter-reading.identity[1]: must be a non-empty string',
@@ -332,7 +332,7 @@ describe('loadPolicy', () => {
 
   it('rejects a document that is not a mapping', () => {
     expect(problemsOf(() => parsePolicyDocument(['version']))).toEqual([
-      '(document): must be a mapping of version, purposes, events',
+      '(document): must be a mapping of version, purposes, events, notices',
     ]);
   });
 });

@@ -3,6 +3,7 @@ import { EVENT_KINDS, FIELD_CATALOGUE } from '@kyodo/contracts';
 import { CatalogueIndex } from './catalogue';
 import type { PolicyDocument, Purpose, Relation } from './model';
 import { PolicyError, PURPOSES, RELATION_SPECS, RELATIONS } from './model';
+import { compileNotices, type CompiledNotices } from './notices';
 import { Redactor, type View } from './redact';
 import { isSenderRelation, SENDER_RELATIONS, SENDER_SPECS, type SenderRelation } from './senders';
 
@@ -32,6 +33,8 @@ export interface CompiledPolicy {
   readonly version: string;
   readonly purposes: readonly Purpose[];
   readonly kinds: Readonly<Record<EventKind, CompiledKind>>;
+  /** Subject notices and their acknowledgements; undefined when the policy file has no `notices`. */
+  readonly notices?: CompiledNotices;
 }
 
 function isOneOf<T extends string>(list: readonly T[], value: string): value is T {
@@ -147,11 +150,13 @@ export function compilePolicy(
     };
   }
 
+  const notices = compileNotices(doc.notices, problems);
   if (problems.length > 0) throw new PolicyError(problems, doc.source ?? 'policy');
   return Object.freeze({
     version: doc.version,
     purposes: Object.freeze(purposes),
     kinds: Object.freeze(kinds),
+    ...(notices ? { notices: Object.freeze(notices) } : {}),
   });
 }
 

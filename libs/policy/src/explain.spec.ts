@@ -79,7 +79,7 @@ describe('explain', () => {
   it('formats what the CLI prints', () => {
     expect(formatExplanation(explain(policy, 'meter-reading', 'TD03', registry))).toBe(
       [
-        'jp.kyodo.meter-reading.v1 for TD03 (tdso, area 03 Tokyo), policy 2026-11-30.1',
+        'jp.kyodo.meter-reading.v1 for TD03 (tdso, area 03 Tokyo), policy 2026-11-30.2',
         '',
         "May send: only as the tdso of the supply point's area (area-tdso).",
         '',

@@ -29,3 +29,4 @@ export {
   type SenderSpec,
 } from './senders';
 export { diffPolicies, formatPolicyDiff, type PolicyChange, type PolicyDiff } from './diff';
+export { compileNotices, type CompiledNotices, type NoticePolicyDocument } from './notices';

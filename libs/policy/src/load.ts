@@ -39,7 +39,7 @@ export function loadPolicy(path: string = defaultPolicyPath()): PolicyDocument {
 /** Checks the shape of a parsed policy file; names are checked by compilePolicy. */
 export function parsePolicyDocument(raw: unknown, origin = 'policy'): PolicyDocument {
   const problems: string[] = [];
-  const root = mapping(raw, '(document)', ['version', 'purposes', 'events'], problems);
+  const root = mapping(raw, '(document)', ['version', 'purposes', 'events', 'notices'], problems);
   if (root === undefined) throw new PolicyError(problems, origin);
 
   const version = root.version;
@@ -80,7 +80,7 @@ export function parsePolicyDocument(raw: unknown, origin = 'policy'): PolicyDocu
     events[kind] = { identity, senders, relations };
   }
   if (problems.length > 0) throw new PolicyError(problems, origin);
-  return { version: version as string, purposes, events, source: origin };
+  return { version: version as string, purposes, events, notices: root.notices, source: origin };
 }
 
 function mapping(

@@ -96,6 +96,8 @@ export interface PolicyDocument {
   readonly version: string;
   readonly purposes: readonly string[];
   readonly events: Readonly<Record<string, PolicyEventDocument>>;
+  /** Kyodo's own subject notices (see notices.ts); checked by compilePolicy. */
+  readonly notices?: unknown;
   /** Where it was read from, to name in errors. */
   readonly source?: string;
 }

@@ -1,3 +1,5 @@
 export * from './router';
 export * from './accepted-ids';
 export * from './rejected-inbound';
+export * from './acknowledgement';
+export * from './subject-notices';

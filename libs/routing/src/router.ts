@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import {
   GATEWAY_SOURCE,
   MAX_EVENT_BYTES,
+  isNoticeType,
   REJECTION_REASONS,
   STRUCTURED_EVENT_HEADERS,
   checkPartyReferences,
@@ -18,6 +19,7 @@ import { authorizeSender, evaluate, type CompiledPolicy, type Delivery } from '@
 import { auditRecordId, outboundEventId, supplyPointHmac, type AuditRecord } from '@kyodo/audit';
 import { AcceptedIds } from './accepted-ids';
 import { auditedInbound } from './rejected-inbound';
+import { readAcknowledgement } from './acknowledgement';
 
 /** One inbound Kafka record as the router sees it. */
 export interface InboundRecord {
@@ -248,6 +250,21 @@ export class Router {
       senderId: sender,
       headers: record.headers,
     });
+    const notice =
+      !parsed.ok && parsed.rejection.reason === 'unknown-type' && isNoticeType(parsed.partial?.type);
+    if (notice && record.value !== null) {
+      // A valid envelope of one of Kyodo's own notice types: a party may only acknowledge (acknowledgement.ts).
+      const options = { hmacKey: this.options.hmacKey, policyVersion: this.policyVersion, now };
+      const ack = readAcknowledgement({ ...record, value: record.value }, sender, options);
+      if (!ack.ok) return this.reject(record, now, ack.rejection, ack.partial, out);
+      out.push(this.auditOutput(ack.audit));
+      return {
+        accepted: true,
+        deliveries: [],
+        eventId: ack.audit.inboundId ?? '',
+        source: ack.audit.inboundSource ?? '',
+      };
+    }
     if (!parsed.ok) return this.reject(record, now, parsed.rejection, parsed.partial, out);
     const { event, kind, supplyPointId } = parsed;
     const known = { source: event.source, id: event.id, type: event.type, time: event.time, supplyPointId };

@@ -8,7 +8,12 @@ import { TIME_BOUND_DESCRIPTION } from '../http/openapi-common';
 import { IsAfterFrom, IsAuditCursor, IsTimeBound } from '../http/validators';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './audit-search.service';
 
-const OUTCOMES = ['delivered', 'rejected', 'no-recipient'] as const satisfies readonly AuditOutcome[];
+const OUTCOMES = [
+  'delivered',
+  'rejected',
+  'no-recipient',
+  'acknowledged',
+] as const satisfies readonly AuditOutcome[];
 
 export class AuditQueryDto {
   @ApiPropertyOptional({

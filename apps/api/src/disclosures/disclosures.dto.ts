@@ -111,6 +111,27 @@ export class DisclosureDto {
   agreementIds!: string[];
 }
 
+export class NoticeStatusDto {
+  @ApiProperty({ description: 'The id of the jp.kyodo.subject-notice.v1 event.' })
+  noticeId!: string;
+  @ApiProperty({ description: "The privacy officer's case reference.", example: 'REQ-2026-0042' })
+  reference!: string;
+  @ApiProperty({ type: [String], example: ['subject-correction'] })
+  purposes!: string[];
+  @ApiProperty({ example: 'TD03' })
+  recipientId!: string;
+  @ApiProperty({ enum: PARTY_ROLES })
+  recipientRole!: string;
+  @ApiProperty({ description: 'When the notice was sent (RFC 3339, UTC).' })
+  sentAt!: string;
+  @ApiProperty({ enum: ['pending', 'acknowledged'] })
+  status!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'When the recipient acknowledged it.' })
+  acknowledgedAt!: string | null;
+  @ApiProperty({ description: 'The audit record id of the notice.' })
+  auditId!: string;
+}
+
 export class DisclosureReportDto {
   @ApiProperty({ example: '0300000000000000000001' })
   supplyPointId!: string;
@@ -130,4 +151,11 @@ export class DisclosureReportDto {
 
   @ApiProperty({ type: [DisclosureDto], description: 'By time, then audit id.' })
   items!: DisclosureDto[];
+
+  @ApiProperty({
+    type: [NoticeStatusDto],
+    description:
+      "Subject notices about the supply point (a customer's correction or deletion request passed on).",
+  })
+  notices!: NoticeStatusDto[];
 }

@@ -1,5 +1,5 @@
 import { basisIds, supplyPointHmac, type AuditRecord } from '@kyodo/audit';
-import type { AuditRepository } from '@kyodo/persistence';
+import type { AuditRepository, SubjectNoticeRepository } from '@kyodo/persistence';
 import { ApiInputError } from '../errors';
 import { resolveWindow } from '../time-bounds';
 
@@ -41,6 +41,21 @@ export interface DisclosureReport {
   readonly recipientId: string | null;
   /** By time, then audit id. */
   readonly items: Disclosure[];
+  /** Subject notices sent about the supply point in the window, each pending or acknowledged. */
+  readonly notices: NoticeStatus[];
+}
+
+/** One subject notice (a customer's correction or deletion request passed on) and where it stands. */
+export interface NoticeStatus {
+  readonly noticeId: string;
+  readonly reference: string;
+  readonly purposes: readonly string[];
+  readonly recipientId: string;
+  readonly recipientRole: string;
+  readonly sentAt: string;
+  readonly status: 'pending' | 'acknowledged';
+  readonly acknowledgedAt: string | null;
+  readonly auditId: string;
 }
 
 const PAGE = 10_000;
@@ -50,6 +65,7 @@ export class DisclosuresService {
   constructor(
     private readonly audit: AuditRepository,
     private readonly hmacKey: string,
+    private readonly notices?: SubjectNoticeRepository,
   ) {}
 
   async list(query: DisclosureQuery): Promise<DisclosureReport> {
@@ -83,12 +99,26 @@ export class DisclosuresService {
       seenAtFrom = new Set(page.filter((r) => r.time === last).map((r) => r.id));
       from = last;
     }
+    const notices = (await this.notices?.noticesAbout(hmac, window.from, window.to)) ?? [];
     return {
       supplyPointId: query.supplyPointId,
       from: window.from ?? null,
       to: window.to ?? null,
       recipientId: query.recipientId ?? null,
       items: records.map(toDisclosure),
+      notices: notices
+        .filter((n) => query.recipientId === undefined || n.recipientId === query.recipientId)
+        .map((n) => ({
+          noticeId: n.noticeId,
+          reference: n.reference,
+          purposes: n.purposes,
+          recipientId: n.recipientId,
+          recipientRole: n.recipientRole,
+          sentAt: n.sentAt,
+          status: n.acknowledgedAt === null ? 'pending' : 'acknowledged',
+          acknowledgedAt: n.acknowledgedAt,
+          auditId: n.auditId,
+        })),
     };
   }
 }

@@ -63,6 +63,7 @@ describe('summarise', () => {
       delivered: 2,
       rejected: 1,
       'no-recipient': 1,
+      acknowledged: 0,
     });
   });
 });

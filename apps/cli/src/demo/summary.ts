@@ -46,7 +46,7 @@ export function summarise(
     });
   }
   const rejections: Record<string, number> = {};
-  const auditOutcomes = { delivered: 0, rejected: 0, 'no-recipient': 0 };
+  const auditOutcomes = { delivered: 0, rejected: 0, 'no-recipient': 0, acknowledged: 0 };
   for (const record of audit) {
     auditOutcomes[record.outcome] += 1;
     if (record.outcome === 'rejected') {
@@ -147,6 +147,7 @@ export function auditComplete(records: readonly AuditRecord[], totals: RouteStat
         rejected += 1;
         break;
       case 'no-recipient':
+      case 'acknowledged': // an accepted input delivered to nobody
         noRecipient += 1;
         break;
     }

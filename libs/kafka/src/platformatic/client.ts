@@ -9,7 +9,9 @@ import {
   type Message,
 } from '@platformatic/kafka';
 import type {
+  ConsumerGroupDescription,
   ConsumedRecord,
+  ProducedRecord,
   ConsumerOptions,
   KafkaPort,
   Producer as ProducerPort,
@@ -224,6 +226,54 @@ export class PlatformaticClient implements KafkaPort {
       await consumer.close(true).catch(() => undefined);
     }
     return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  }
+
+  async describeGroup(groupId: string): Promise<ConsumerGroupDescription> {
+    const groups = await this.getAdmin().describeGroups({ groups: [groupId] });
+    const group = groups.get(groupId);
+    if (!group) return { groupId, state: 'Dead', members: [] };
+    return {
+      groupId,
+      state: group.state,
+      members: [...group.members.values()]
+        .map((m) => ({
+          memberId: m.id,
+          clientId: m.clientId,
+          host: m.clientHost,
+          partitions: [...(m.assignments?.values() ?? [])].reduce((n, a) => n + a.partitions.length, 0),
+        }))
+        .sort((a, b) => a.memberId.localeCompare(b.memberId)),
+    };
+  }
+
+  /**
+   * Every record in one transaction of a short-lived producer: visible to read_committed readers
+   * together or not at all. Opening it fences an earlier producer with the same id.
+   */
+  async sendInTransaction(transactionalId: string, records: readonly ProducedRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const producer = new Producer({
+      ...baseOptions(this.options, `${this.options.clientId}-tx`),
+      transactionalId,
+      idempotent: true,
+      acks: -1,
+      partitioner: compatibilityPartitioner,
+      autocreateTopics: false,
+    });
+    try {
+      const transaction = await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
+      try {
+        for (const round of toRounds(records, toProduced)) {
+          await transaction.send({ messages: round.flatMap((t) => t.messages) });
+        }
+        await transaction.commit();
+      } catch (error) {
+        await transaction.abort().catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await producer.close(true).catch(() => undefined);
+    }
   }
 
   createTransactionalPipeline(options: TransactionalPipelineOptions): TransactionalPipeline {

@@ -2,6 +2,7 @@ import { Registry1764201600000 } from './1764201600000-registry';
 import { Audit1764201600001 } from './1764201600001-audit';
 import { ApiKeys1764201600002 } from './1764201600002-api-keys';
 import { AuditCheckRuns1764201600100 } from './1764201600100-audit-check-runs';
+import { SubjectNotices1764201600101 } from './1764201600101-subject-notices';
 import { Trust1764466200000 } from './1764466200000-trust';
 import { DlqOperations1764480000000 } from './1764480000000-dlq-operations';
 
@@ -11,6 +12,7 @@ export const MIGRATIONS = [
   Audit1764201600001,
   ApiKeys1764201600002,
   AuditCheckRuns1764201600100,
+  SubjectNotices1764201600101,
   Trust1764466200000,
   DlqOperations1764480000000,
 ];
