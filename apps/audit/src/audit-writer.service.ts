@@ -32,7 +32,13 @@ export class AuditWriterService implements OnApplicationBootstrap, OnApplication
 
   async onApplicationBootstrap(): Promise<void> {
     const topics = topicsFor(this.config.topicPrefix);
-    await this.kafka.ensureTopics(gatewayTopicSpecs(topics, this.config.partitionsPerTopic));
+    await this.kafka.ensureTopics(
+      gatewayTopicSpecs(
+        topics,
+        this.config.partitionsPerTopic,
+        this.config.topicReplication?.minInsyncReplicas,
+      ),
+    );
     await this.ensurePartitions();
     // Monthly partitions are created ahead of time; re-checked daily for long-running writers.
     this.partitionsTimer = setInterval(

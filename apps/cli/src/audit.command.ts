@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { verifyChain, type ChainedAuditRow, type ChainFault, type ChainHead } from '@kyodo/audit';
 import { KafkaJsClient } from '@kyodo/kafka';
+import { kafkaClientOptions } from '@kyodo/platform';
 import { AuditCheckRunRepository, AuditRepository } from '@kyodo/persistence';
 import { verifySummary } from '../../api/src/audit-health/audit-health.service';
 import { ApiInputError, DependencyUnavailableError, WorkLimitError } from '../../api/src/errors';
@@ -183,10 +184,7 @@ export interface ReconcileOptions {
 export async function reconcileAuditTrail(ctx: CliContext, opts: ReconcileOptions): Promise<number> {
   const ds = await openDatabase(ctx.config.databaseUrl, ctx);
   if (!ds) return 1;
-  const kafka = new KafkaJsClient({
-    brokers: ctx.config.kafkaBrokers,
-    clientId: `${ctx.config.kafkaClientId}-cli`,
-  });
+  const kafka = new KafkaJsClient(kafkaClientOptions(ctx.config, `${ctx.config.kafkaClientId}-cli`));
   try {
     const service = new ReconciliationService(new ReconciliationRepository(ds), kafka, {
       topicPrefix: ctx.config.topicPrefix,

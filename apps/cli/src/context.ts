@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { KyodoConfig } from '@kyodo/config';
 import { LocalKafka } from '@kyodo/infra';
 import { KafkaJsClient } from '@kyodo/kafka';
+import { kafkaClientOptions } from '@kyodo/platform';
 
 /** What every command gets: the parsed config and the ways to reach Kafka, with output kept apart from progress. */
 export class CliContext {
@@ -25,7 +26,7 @@ export class CliContext {
   /** KAFKA_BROKERS set: check that cluster answers. Unset: start (or reuse) the local broker. */
   async ensureKafka(): Promise<readonly string[]> {
     if (this.config.kafkaBrokersFromEnv) {
-      const client = new KafkaJsClient({ brokers: this.config.kafkaBrokers, clientId: 'kyodo-cli' });
+      const client = new KafkaJsClient(kafkaClientOptions(this.config, 'kyodo-cli'));
       try {
         await client.ping();
       } finally {

@@ -65,6 +65,7 @@ export class RegistryWatcher implements OnModuleDestroy {
       topicsFor(this.config.topicPrefix),
       snapshot.parties.keys(),
       this.config.partitionsPerTopic,
+      this.config.topicReplication?.minInsyncReplicas,
     );
     this.snapshot = snapshot;
     this.version = String(loaded.version);

@@ -44,6 +44,9 @@ describe('loadConfig', () => {
       partitionsPerTopic: 3,
       instanceId: hostname(),
       policyFile: undefined,
+      kafkaSecurity: undefined,
+      topicReplication: { replicationFactor: 1, minInsyncReplicas: 1 },
+      http: { host: '0.0.0.0', tls: undefined, rateLimitPerMinute: 600, bodyLimitBytes: 1048576 },
     });
   });
 
@@ -82,6 +85,9 @@ describe('loadConfig', () => {
       partitionsPerTopic: 12,
       instanceId: 'kyodo-1',
       policyFile: '/etc/kyodo/policy.yaml',
+      kafkaSecurity: undefined,
+      topicReplication: { replicationFactor: 1, minInsyncReplicas: 1 },
+      http: { host: '0.0.0.0', tls: undefined, rateLimitPerMinute: 600, bodyLimitBytes: 1048576 },
     });
   });
 

@@ -1,5 +1,13 @@
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import {
+  parseHttpServer,
+  parseKafkaSecurity,
+  parseTopicReplication,
+  type HttpServerConfig,
+  type KafkaSecurityConfig,
+  type TopicReplicationConfig,
+} from './security';
 
 /** Everything Kyodo reads from its environment, parsed once at boot. Nothing else reads process.env. */
 export interface KyodoConfig {
@@ -36,6 +44,12 @@ export interface KyodoConfig {
   readonly instanceId: string;
   /** A policy file to use instead of the embedded default. */
   readonly policyFile: string | undefined;
+  /** TLS and SASL towards Kafka (KAFKA_SASL_*, KAFKA_TLS_CA_FILE); undefined: plaintext. */
+  readonly kafkaSecurity?: KafkaSecurityConfig;
+  /** Replication factor and min.insync.replicas of created topics (KYODO_REPLICATION_FACTOR, …). */
+  readonly topicReplication?: TopicReplicationConfig;
+  /** Bind address, TLS, rate and body limits of the HTTP server (KYODO_HTTP_*). */
+  readonly http?: HttpServerConfig;
 }
 
 export class ConfigError extends Error {
@@ -137,6 +151,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     partitionsPerTopic: int(env, 'KYODO_PARTITIONS', 3, 1),
     instanceId: env.KYODO_INSTANCE_ID ?? hostname(),
     policyFile: env.KYODO_POLICY_FILE || undefined,
+    kafkaSecurity: parseKafkaSecurity(env, ConfigError),
+    topicReplication: parseTopicReplication(env, ConfigError),
+    http: parseHttpServer(env, ConfigError),
   };
 }
 

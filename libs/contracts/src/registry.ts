@@ -29,6 +29,8 @@ export interface Party {
   readonly name: string;
   /** Only for role `tdso`. */
   readonly area?: AreaCode;
+  /** (v1.1) While true the party neither sends nor receives: its events are rejected, nothing is delivered to it. */
+  readonly suspended?: boolean;
 }
 
 /** An aggregator's negawatt contract for a supply point; dates are inclusive `YYYY-MM-DD`. */

@@ -1,2 +1,4 @@
 export * from './port';
 export * from './kafkajs-client';
+export * from './kafkajs-security';
+export * from './security';

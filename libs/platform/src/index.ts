@@ -3,3 +3,4 @@ export * from './platform.module';
 export * from './health.controller';
 export * from './topic-provisioning';
 export * from './bootstrap';
+export * from './kafka-options';

@@ -4,6 +4,7 @@ import type { KyodoConfig } from '@kyodo/config';
 import { KafkaJsClient, type KafkaPort } from '@kyodo/kafka';
 import { createLogger, KyodoMetrics, type Logger } from '@kyodo/observability';
 import { createDataSource, runMigrations } from '@kyodo/persistence';
+import { kafkaClientOptions } from './kafka-options';
 import { CLOCK, CONFIG, DATA_SOURCE, KAFKA, LOGGER, METRICS } from './tokens';
 
 export interface PlatformOptions {
@@ -38,8 +39,7 @@ export class PlatformModule implements OnApplicationShutdown {
           provide: KAFKA,
           useFactory: () =>
             new KafkaJsClient({
-              brokers: options.config.kafkaBrokers,
-              clientId: options.config.kafkaClientId,
+              ...kafkaClientOptions(options.config, options.config.kafkaClientId),
               defaultPartitions: options.config.partitionsPerTopic,
               logger: logger.child({ component: 'kafka' }),
             }),

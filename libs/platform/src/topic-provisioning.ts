@@ -19,18 +19,40 @@ const DLQ_CONFIG = {
  */
 const AUDIT_CONFIG = { 'retention.ms': String(90 * 24 * 3600 * 1000) };
 
-export function gatewayTopicSpecs(topics: Topics, partitions: number): TopicSpec[] {
+/**
+ * `min.insync.replicas` of the topics Kyodo creates (KYODO_MIN_INSYNC_REPLICAS); left to the broker's
+ * default when not given. With acks=all, a write then needs that many replicas in sync.
+ */
+function withIsr(
+  config: Readonly<Record<string, string>>,
+  minInsyncReplicas: number | undefined,
+): Readonly<Record<string, string>> {
+  return minInsyncReplicas === undefined
+    ? config
+    : { ...config, 'min.insync.replicas': String(minInsyncReplicas) };
+}
+
+export function gatewayTopicSpecs(
+  topics: Topics,
+  partitions: number,
+  minInsyncReplicas?: number,
+): TopicSpec[] {
   return [
-    { name: topics.dlq, partitions, config: DLQ_CONFIG },
-    { name: topics.audit, partitions, config: AUDIT_CONFIG },
+    { name: topics.dlq, partitions, config: withIsr(DLQ_CONFIG, minInsyncReplicas) },
+    { name: topics.audit, partitions, config: withIsr(AUDIT_CONFIG, minInsyncReplicas) },
   ];
 }
 
-export function partyTopicSpecs(topics: Topics, partyIds: Iterable<string>, partitions: number): TopicSpec[] {
+export function partyTopicSpecs(
+  topics: Topics,
+  partyIds: Iterable<string>,
+  partitions: number,
+  minInsyncReplicas?: number,
+): TopicSpec[] {
   const specs: TopicSpec[] = [];
   for (const id of partyIds) {
-    specs.push({ name: topics.inbox(id), partitions, config: INBOX_CONFIG });
-    specs.push({ name: topics.outbox(id), partitions, config: OUTBOX_CONFIG });
+    specs.push({ name: topics.inbox(id), partitions, config: withIsr(INBOX_CONFIG, minInsyncReplicas) });
+    specs.push({ name: topics.outbox(id), partitions, config: withIsr(OUTBOX_CONFIG, minInsyncReplicas) });
   }
   return specs;
 }
@@ -41,9 +63,10 @@ export async function provisionTopics(
   topics: Topics,
   partyIds: Iterable<string>,
   partitions: number,
+  minInsyncReplicas?: number,
 ): Promise<string[]> {
   return kafka.ensureTopics([
-    ...gatewayTopicSpecs(topics, partitions),
-    ...partyTopicSpecs(topics, partyIds, partitions),
+    ...gatewayTopicSpecs(topics, partitions, minInsyncReplicas),
+    ...partyTopicSpecs(topics, partyIds, partitions, minInsyncReplicas),
   ]);
 }

@@ -14,7 +14,7 @@ import {
   type PartyRole,
   type RegistryData,
 } from '@kyodo/contracts';
-import { isAlias, isSeq } from 'yaml';
+import { isAlias, isScalar, isSeq } from 'yaml';
 import { article, hasControlCharacter, listOf } from './words';
 import {
   YamlReader,
@@ -60,7 +60,7 @@ export interface RegistryFileRejected {
 export type RegistryFileResult = RegistryFileParsed | RegistryFileRejected;
 
 const TOP_KEYS = ['parties', 'enrollments', 'consents'] as const;
-const PARTY_KEYS = ['id', 'role', 'name', 'area'] as const;
+const PARTY_KEYS = ['id', 'role', 'name', 'area', 'suspended'] as const;
 const ENROLLMENT_KEYS = ['aggregatorId', 'supplyPointId', 'from', 'to'] as const;
 const CONSENT_KEYS = [
   'id',
@@ -424,8 +424,19 @@ function readParty(entry: Entry, state: ParseState): Party | undefined {
     });
   }
 
+  const suspended = readSuspended(entry);
   if (!id || !role || name === undefined) return undefined;
-  return area === undefined ? { id: id.value, role, name } : { id: id.value, role, name, area };
+  const party: Party = area === undefined ? { id: id.value, role, name } : { id: id.value, role, name, area };
+  return suspended ? { ...party, suspended } : party;
+}
+
+/** (v1.1) `suspended: true|false`, optional; only true is kept. */
+function readSuspended(entry: Entry): boolean {
+  const field = entry.field('suspended', false);
+  if (!field) return false;
+  if (isScalar(field.node) && typeof field.node.value === 'boolean') return field.node.value;
+  entry.fail(field.at, field.path, 'suspended is true or false');
+  return false;
 }
 
 function readEnrollment(entry: Entry, state: ParseState): Enrollment | undefined {
