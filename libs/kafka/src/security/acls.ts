@@ -87,14 +87,18 @@ export function aclKey(b: AclBinding): string {
   return `${b.principal}|${b.resource}|${b.pattern}|${b.name}|${b.operation}`;
 }
 
-/** What to create and what to delete so that `principals` hold exactly `wanted`. */
+/**
+ * What to create and what to delete so that the bindings `managed` selects are exactly `wanted`
+ * (a party's principal: all of its ACLs; Kyodo's app principals: those under one topic prefix, since
+ * one broker may serve several).
+ */
 export function aclChanges(
   wanted: readonly AclBinding[],
   existing: readonly AclBinding[],
-  managedPrincipals: ReadonlySet<string>,
+  managed: (binding: Pick<AclBinding, 'principal' | 'name'>) => boolean,
 ): { create: AclBinding[]; remove: AclBinding[] } {
   const want = new Map(wanted.map((b) => [aclKey(b), b]));
-  const have = new Map(existing.filter((b) => managedPrincipals.has(b.principal)).map((b) => [aclKey(b), b]));
+  const have = new Map(existing.filter(managed).map((b) => [aclKey(b), b]));
   return {
     create: [...want.entries()].filter(([k]) => !have.has(k)).map(([, b]) => b),
     remove: [...have.entries()].filter(([k]) => !want.has(k)).map(([, b]) => b),

@@ -103,15 +103,19 @@ export async function provisionPrincipals(request: ProvisionRequest): Promise<Pr
     }
   }
   const wanted: AclBinding[] = [];
-  const managed = new Set<string>();
+  const parties = new Set<string>();
   for (const party of request.parties) {
-    managed.add(userPrincipal(party.id));
+    parties.add(userPrincipal(party.id));
     if (!party.suspended) wanted.push(...partyAcls(request.topicPrefix, party.id));
   }
+  const apps = new Set<string>();
   if (request.kyodo) {
-    for (const name of Object.values(request.kyodo)) managed.add(userPrincipal(name));
+    for (const name of Object.values(request.kyodo)) apps.add(userPrincipal(name));
     wanted.push(...kyodoAcls(request.topicPrefix, request.kyodo));
   }
+  // A party's principal keeps exactly its ACLs; Kyodo's apps, exactly theirs under this topic prefix.
+  const managed = (b: Pick<AclBinding, 'principal' | 'name'>): boolean =>
+    parties.has(b.principal) || (apps.has(b.principal) && b.name.startsWith(`${request.topicPrefix}.`));
 
   const scram = await withScramAdmin(request.brokers, request.security, async (admin) => {
     const existing = await admin.users();
@@ -147,7 +151,7 @@ export async function provisionPrincipals(request: ProvisionRequest): Promise<Pr
       const kind = RESOURCE_OF.get(resource.resourceType);
       const pattern = PATTERN_OF.get(resource.resourcePatternType);
       for (const acl of resource.acls) {
-        if (!managed.has(acl.principal)) continue;
+        if (!managed({ principal: acl.principal, name: resource.resourceName })) continue;
         const operation = OPERATION_OF.get(acl.operation);
         const ours = acl.host === '*' && acl.permissionType === AclPermissionTypes.ALLOW;
         if (kind && pattern && operation && ours) {
