@@ -315,7 +315,7 @@ describe('parseRegistryFile: YAML and document errors', () => {
     [
       'an unknown key in an entry',
       'parties:\n  - { id: R0001, role: retailer, name: A, ▸colour: red }\n',
-      [['parties[0].colour', 'unknown key "colour"; expected id, role, name or area']],
+      [['parties[0].colour', 'unknown key "colour"; expected id, role, name, area or suspended']],
     ],
     [
       'a key that is not a name',
@@ -785,5 +785,23 @@ describe('formatRegistryFileError', () => {
   });
   it('leaves out an empty path', () => {
     expect(formatRegistryFileError({ ...error, path: '' }, 'a.yaml')).toBe('a.yaml:4:7: bad');
+  });
+});
+
+describe('parseRegistryFile: suspended parties (v1.1)', () => {
+  it('keeps suspended: true, drops suspended: false, refuses anything else', () => {
+    const ok = parseRegistryFile(
+      [
+        'parties:',
+        '  - { id: R0001, role: retailer, name: "A", suspended: true }',
+        '  - { id: R0002, role: retailer, name: "B", suspended: false }',
+      ].join('\n'),
+    );
+    expect(ok.ok && ok.data.parties).toEqual([
+      { id: 'R0001', role: 'retailer', name: 'A', suspended: true },
+      { id: 'R0002', role: 'retailer', name: 'B' },
+    ]);
+    const bad = parseRegistryFile('parties:\n  - { id: R0001, role: retailer, name: "A", suspended: "yes" }');
+    expect(bad.ok ? [] : bad.errors.map((e) => e.message)).toEqual(['suspended is true or false']);
   });
 });
