@@ -63,12 +63,10 @@ describe('HTTP API posture (real PostgreSQL)', () => {
     expect((server.address() as { address: string }).address).toBe('127.0.0.1');
     const res = await bed.get('/health/live');
     expect(res.status).toBe(200);
-    expect(res.headers).toMatchObject({
-      'x-content-type-options': 'nosniff',
-      'x-frame-options': 'SAMEORIGIN',
-      'strict-transport-security': expect.stringContaining('max-age='),
-      'content-security-policy': expect.stringContaining("default-src 'self'"),
-    });
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
 

@@ -50,7 +50,7 @@ describe('the secured broker enforces each party to its two topics', () => {
       ['registry', 'import', registry(suspendA), '--secrets', join(dir, 'secrets.yaml')],
       env,
     );
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    expect(result.code).toBe(0);
     expect(result.stdout).not.toContain(PASSWORD[A]);
     expect(result.stderr).not.toContain(PASSWORD[A]);
     return result.stdout;
@@ -87,7 +87,10 @@ describe('the secured broker enforces each party to its two topics', () => {
         consumer.subscribe({ topics: [topic], fromBeginning: true }).then(
           () =>
             consumer.run({
-              eachMessage: async ({ message }) => resolve(message.value?.toString() ?? ''),
+              eachMessage: ({ message }) => {
+                resolve(message.value?.toString() ?? '');
+                return Promise.resolve();
+              },
             }),
           reject,
         );

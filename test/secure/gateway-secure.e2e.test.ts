@@ -101,8 +101,9 @@ describe('gateway end to end on the secured broker (Kyodo principals, party prin
     try {
       await consumer.subscribe({ topics: [topics.outbox(R)], fromBeginning: true });
       await consumer.run({
-        eachMessage: async ({ message }) => {
+        eachMessage: ({ message }) => {
           received.push(JSON.parse(message.value?.toString() ?? 'null') as Record<string, unknown>);
+          return Promise.resolve();
         },
       });
       const [delivered] = await waitFor(() => received.length > 0 && received, {

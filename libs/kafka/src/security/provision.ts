@@ -110,7 +110,9 @@ export async function provisionPrincipals(request: ProvisionRequest): Promise<Pr
   }
   const apps = new Set<string>();
   if (request.kyodo) {
-    for (const name of Object.values(request.kyodo)) apps.add(userPrincipal(name));
+    for (const name of [request.kyodo.gateway, request.kyodo.audit, request.kyodo.api]) {
+      apps.add(userPrincipal(name));
+    }
     wanted.push(...kyodoAcls(request.topicPrefix, request.kyodo));
   }
   // A party's principal keeps exactly its ACLs; Kyodo's apps, exactly theirs under this topic prefix.
