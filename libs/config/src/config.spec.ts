@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       kafkaSecurity: undefined,
       topicReplication: { replicationFactor: 1, minInsyncReplicas: 1 },
       http: { host: '0.0.0.0', tls: undefined, rateLimitPerMinute: 600, bodyLimitBytes: 1048576 },
+      auditAnchorKey: undefined,
     });
   });
 
@@ -88,6 +89,7 @@ describe('loadConfig', () => {
       kafkaSecurity: undefined,
       topicReplication: { replicationFactor: 1, minInsyncReplicas: 1 },
       http: { host: '0.0.0.0', tls: undefined, rateLimitPerMinute: 600, bodyLimitBytes: 1048576 },
+      auditAnchorKey: undefined,
     });
   });
 

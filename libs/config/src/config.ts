@@ -2,6 +2,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   parseHttpServer,
+  parseAnchorKey,
   parseKafkaSecurity,
   parseTopicReplication,
   type HttpServerConfig,
@@ -50,6 +51,8 @@ export interface KyodoConfig {
   readonly topicReplication?: TopicReplicationConfig;
   /** Bind address, TLS, rate and body limits of the HTTP server (KYODO_HTTP_*). */
   readonly http?: HttpServerConfig;
+  /** KYODO_AUDIT_ANCHOR_KEY: signs and checks the audit anchor files (`audit anchor`, `audit verify --anchor`). */
+  readonly auditAnchorKey?: string;
 }
 
 export class ConfigError extends Error {
@@ -154,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     kafkaSecurity: parseKafkaSecurity(env, ConfigError),
     topicReplication: parseTopicReplication(env, ConfigError),
     http: parseHttpServer(env, ConfigError),
+    auditAnchorKey: parseAnchorKey(env, ConfigError),
   };
 }
 

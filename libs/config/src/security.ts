@@ -131,3 +131,15 @@ export function parseTopicReplication(env: NodeJS.ProcessEnv, Err: ConfigErrorCl
   }
   return { replicationFactor, minInsyncReplicas };
 }
+
+/** KYODO_AUDIT_ANCHOR_KEY: at least 16 bytes when set; keep it away from the database it vouches for. */
+export function parseAnchorKey(env: NodeJS.ProcessEnv, Err: ConfigErrorClass): string | undefined {
+  const key = env.KYODO_AUDIT_ANCHOR_KEY;
+  if (key === undefined || key === '') return undefined;
+  if (Buffer.byteLength(key, 'utf8') < 16) {
+    throw new Err(
+      'KYODO_AUDIT_ANCHOR_KEY must be at least 16 bytes (a random key, such as `openssl rand -hex 32`)',
+    );
+  }
+  return key;
+}
