@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
   AclOperationTypes,
@@ -129,6 +129,39 @@ describe('the secured broker enforces each party to its two topics', () => {
     for (const client of clients) await client.disconnect().catch(() => undefined);
     if (dir) rmSync(dir, { recursive: true, force: true });
     await db?.drop();
+  });
+
+  it('infra up --secure --json prints brokers, the CA and the environment, and keeps secrets at 0600', async () => {
+    const up = await runKyodo(['infra', 'up', '--secure', '--json'], {
+      DATABASE_URL: db.url,
+      KYODO_TOPIC_PREFIX: PREFIX,
+    });
+    expect(up.code).toBe(0);
+    const lines = up.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const printed = JSON.parse(lines[0]) as { brokers: string; caFile: string; env: Record<string, string> };
+    expect(printed.brokers).toBe(broker.brokers.join(','));
+    expect(readFileSync(printed.caFile, 'utf8')).toBe(broker.ca);
+    expect(printed.env).toEqual(broker.env);
+    expect(Object.keys(printed.env).sort()).toEqual([
+      'KAFKA_BROKERS',
+      'KAFKA_SASL_MECHANISM',
+      'KAFKA_SASL_PASSWORD',
+      'KAFKA_SASL_USERNAME',
+      'KAFKA_TLS_CA_FILE',
+    ]);
+    expect(up.stderr).not.toContain(printed.env.KAFKA_SASL_PASSWORD);
+    const stateDir = dirname(dirname(printed.caFile));
+    for (const file of ['credentials.json', 'tls/broker-keystore.pem', 'tls/ca.key', 'server.properties']) {
+      expect((statSync(join(stateDir, file)).mode & 0o777).toString(8)).toBe('600');
+    }
+    // Without --json the password is printed nowhere.
+    const plain = await runKyodo(['infra', 'up', '--secure'], {
+      DATABASE_URL: db.url,
+      KYODO_TOPIC_PREFIX: PREFIX,
+    });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout + plain.stderr).not.toContain(printed.env.KAFKA_SASL_PASSWORD);
   });
 
   it('A does exactly its job: writes its inbox (plain and transactional), reads its outbox in its own group', async () => {
