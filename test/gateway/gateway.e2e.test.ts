@@ -354,6 +354,11 @@ describe('gateway end to end (real Kafka and PostgreSQL)', () => {
     await waitFor(() => side.records.filter((r) => r.topic === topics.dlq).length >= bad.length, {
       what: 'dead letters',
     });
+    // The audit records commit with the outputs, but the reader may fetch them later than the outboxes.
+    await waitFor(
+      () => side.records.filter((r) => r.topic === topics.audit).length >= deliveries + bad.length,
+      { what: 'audit records' },
+    );
   });
 
   afterAll(async () => {
