@@ -32,12 +32,29 @@ const UNREACHABLE = {
 };
 
 describe('kyodo refuses what it cannot do safely (separate process)', () => {
-  it('infra up --secure: exit 2, says it is not implemented, starts nothing', async () => {
-    const { code, stdout, stderr } = await kyodo(['infra', 'up', '--secure'], UNREACHABLE);
-    expect(code).toBe(2);
-    expect(stdout).toBe('');
-    expect(stderr).toContain('SASL/SCRAM over TLS with per-party ACLs) is not implemented yet');
-    expect(stderr).toContain('nothing was started');
+  it('registry import --secrets without Kafka credentials: exit 1, saying why, nothing imported', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kyodo-secrets-'));
+    try {
+      writeFileSync(join(dir, 'registry.yaml'), 'parties:\n  - { id: R0001, role: retailer, name: "R" }\n');
+      writeFileSync(join(dir, 'secrets.yaml'), 'R0001: "short"\n');
+      const weak = await kyodo(
+        ['registry', 'import', join(dir, 'registry.yaml'), '--secrets', join(dir, 'secrets.yaml')],
+        UNREACHABLE,
+      );
+      expect(weak.code).toBe(1);
+      expect(weak.stderr).toContain('the password for R0001 is 5 characters long; at least 16 are required');
+      expect(weak.stderr).not.toContain('"short"');
+      writeFileSync(join(dir, 'secrets.yaml'), 'R0001: "long-enough-password-1"\n');
+      const plain = await kyodo(
+        ['registry', 'import', join(dir, 'registry.yaml'), '--secrets', join(dir, 'secrets.yaml')],
+        UNREACHABLE,
+      );
+      expect(plain.code).toBe(1);
+      expect(plain.stderr).toContain('no KAFKA_SASL_MECHANISM');
+      expect(plain.stderr + plain.stdout).not.toContain('long-enough-password-1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('run without KYODO_AUDIT_HMAC_KEY: exit 2, saying why, before reaching Kafka or PostgreSQL', async () => {

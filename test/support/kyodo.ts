@@ -4,7 +4,7 @@ import type { KyodoConfig } from '@kyodo/config';
 import type { KafkaPort } from '@kyodo/kafka';
 import { createLogger } from '@kyodo/observability';
 import { RegistryRepository, createDataSource, runMigrations } from '@kyodo/persistence';
-import { provisionTopics, startApp } from '@kyodo/platform';
+import { provisionTopics, startApp, topicOptions } from '@kyodo/platform';
 import { AuditModule } from '../../apps/audit/src/audit.module';
 import { GatewayModule } from '../../apps/gateway/src/gateway.module';
 
@@ -28,7 +28,7 @@ export async function importRegistry(
     topicsFor(config.topicPrefix),
     snapshot.parties.keys(),
     config.partitionsPerTopic,
-    { outboxMs: config.outboxRetentionMs, dlqMs: config.dlqRetentionMs },
+    topicOptions(config),
   );
 }
 

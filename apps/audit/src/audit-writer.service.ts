@@ -14,6 +14,7 @@ import {
   METRICS,
   READINESS,
   gatewayTopicSpecs,
+  topicOptions,
   type ReadinessProbes,
 } from '@kyodo/platform';
 
@@ -43,10 +44,7 @@ export class AuditWriterService implements OnApplicationBootstrap, OnApplication
   async onApplicationBootstrap(): Promise<void> {
     const topics = topicsFor(this.config.topicPrefix);
     await this.kafka.ensureTopics(
-      gatewayTopicSpecs(topics, this.config.partitionsPerTopic, {
-        outboxMs: this.config.outboxRetentionMs,
-        dlqMs: this.config.dlqRetentionMs,
-      }),
+      gatewayTopicSpecs(topics, this.config.partitionsPerTopic, topicOptions(this.config)),
     );
     await this.ensurePartitions();
     // Monthly partitions are created ahead of time; re-checked daily for long-running writers.

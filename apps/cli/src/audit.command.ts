@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { DataSource } from 'typeorm';
 import { verifyChain, type ChainedAuditRow, type ChainFault, type ChainHead } from '@kyodo/audit';
 import { createKafkaClient } from '@kyodo/kafka';
+import { kafkaClientOptions } from '@kyodo/platform';
 import { AuditCheckRunRepository, AuditRepository } from '@kyodo/persistence';
 import { verifySummary } from '../../api/src/audit-health/audit-health.service';
 import { ApiInputError, DependencyUnavailableError, WorkLimitError } from '../../api/src/errors';
@@ -12,6 +13,7 @@ import {
   type ReconciliationReport,
 } from '../../api/src/reconciliation/reconciliation.service';
 import { registerAuditRetireCommand } from './audit-retire.command';
+import { AnchorWatch, readAnchorFile, writeAnchorFile, type AnchorFile } from './audit-anchor';
 import type { CliContext } from './context';
 import { startProgress, type Progress } from './progress';
 import { messageOf, openDatabase, partitionArgument, plural, timeBoundArgument } from './support';
@@ -32,9 +34,25 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
         'exit 1 naming the first bad record if a chain is broken',
     )
     .option('--partition <n>', 'only the chain of this audit-topic partition', partitionArgument)
+    .option(
+      '--anchor <file>',
+      'also require the heads anchored in this file (by `audit anchor`, signed with KYODO_AUDIT_ANCHOR_KEY) to be still in the chain',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts: VerifyOptions) => {
       const code = await verifyAuditTrail(ctx, opts);
+      if (code !== 0) process.exitCode = code;
+    });
+
+  audit
+    .command('anchor')
+    .description(
+      'verify the hash chains, then write their heads to FILE signed with KYODO_AUDIT_ANCHOR_KEY: keep it outside ' +
+        'the database; `audit verify --anchor FILE` later catches a tail rewritten together with its heads',
+    )
+    .requiredOption('--out <file>', 'where to write the signed heads')
+    .action(async (opts: { out: string }) => {
+      const code = await anchorAuditTrail(ctx, opts.out);
       if (code !== 0) process.exitCode = code;
     });
 
@@ -65,10 +83,18 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
 export interface VerifyOptions {
   readonly partition?: number;
   readonly json?: boolean;
+  /** An anchor file of `audit anchor`. */
+  readonly anchor?: string;
 }
 
 /** `audit verify`; returns the exit code. */
 export async function verifyAuditTrail(ctx: CliContext, opts: VerifyOptions): Promise<number> {
+  let watch: AnchorWatch | undefined;
+  if (opts.anchor !== undefined) {
+    const loaded = await loadAnchor(ctx, opts.anchor);
+    if (!loaded) return 1;
+    watch = new AnchorWatch(loaded);
+  }
   const ds = await openDatabase(ctx.config.databaseUrl, ctx);
   if (!ds) return 1;
   try {
@@ -82,7 +108,8 @@ export async function verifyAuditTrail(ctx: CliContext, opts: VerifyOptions): Pr
     });
     let result;
     try {
-      result = await verifyChain(counted(snapshot.rows, counts, progress), {
+      const rows = watch ? watch.watch(snapshot.rows) : snapshot.rows;
+      result = await verifyChain(counted(rows, counts, progress), {
         heads: snapshot.heads,
         anchors: snapshot.anchors,
       });
@@ -105,6 +132,7 @@ export async function verifyAuditTrail(ctx: CliContext, opts: VerifyOptions): Pr
     );
     const heads = new Map<number, ChainHead>(result.ok ? result.heads.map((h) => [h.partition, h]) : []);
     const anchors = new Map(snapshot.anchors.map((a) => [a.partition, a]));
+    const anchorProblems = watch && result.ok ? watch.problems(snapshot.anchors) : [];
 
     if (opts.json) {
       ctx.out(
@@ -119,12 +147,13 @@ export async function verifyAuditTrail(ctx: CliContext, opts: VerifyOptions): Pr
               anchor: position(anchors.get(p)),
             })),
             firstBad: result.ok ? null : result.firstBad,
+            ...(watch ? { anchorFile: opts.anchor, anchorProblems } : {}),
           },
           null,
           2,
         ),
       );
-      return result.ok ? 0 : 1;
+      return result.ok && anchorProblems.length === 0 ? 0 : 1;
     }
 
     if (partitions.length === 0) {
@@ -144,13 +173,62 @@ export async function verifyAuditTrail(ctx: CliContext, opts: VerifyOptions): Pr
           (head ? `; head at offset ${head.offset}, hash ${head.hash}` : ''),
       );
     }
+    if (result.ok && anchorProblems.length > 0) {
+      for (const line of anchorProblems) ctx.out(line);
+      return 1;
+    }
     if (result.ok) {
+      if (watch) ctx.out(`Every head anchored in ${opts.anchor} is still in the chain.`);
       ctx.out(`Audit chain intact: ${plural(result.rows, 'row')} in ${plural(partitions.length, 'chain')}.`);
       ctx.out('Publish the heads above (partition, offset, hash) as the anchor of this verification.');
       return 0;
     }
     for (const line of describeFault(result.firstBad)) ctx.out(line);
     return 1;
+  } finally {
+    await ds.destroy();
+  }
+}
+
+async function loadAnchor(ctx: CliContext, file: string): Promise<AnchorFile | undefined> {
+  const key = ctx.config.auditAnchorKey;
+  if (key === undefined) {
+    ctx.progress('kyodo: KYODO_AUDIT_ANCHOR_KEY must be set to sign or check an audit anchor file');
+    return undefined;
+  }
+  try {
+    return await readAnchorFile(file, key);
+  } catch (error) {
+    ctx.progress(`kyodo: ${messageOf(error)}`);
+    return undefined;
+  }
+}
+
+/** `audit anchor --out FILE`: verifies the chains, then writes their heads, signed. Returns the exit code. */
+export async function anchorAuditTrail(ctx: CliContext, out: string, now = new Date()): Promise<number> {
+  const key = ctx.config.auditAnchorKey;
+  if (key === undefined) {
+    ctx.progress('kyodo: KYODO_AUDIT_ANCHOR_KEY must be set to sign an audit anchor file');
+    return 1;
+  }
+  const ds = await openDatabase(ctx.config.databaseUrl, ctx);
+  if (!ds) return 1;
+  try {
+    const snapshot = await new AuditRepository(ds).openChainSnapshot();
+    let result;
+    try {
+      result = await verifyChain(snapshot.rows, { heads: snapshot.heads, anchors: snapshot.anchors });
+    } finally {
+      await snapshot.close();
+    }
+    if (!result.ok) {
+      for (const line of describeFault(result.firstBad)) ctx.out(line);
+      ctx.out('Nothing anchored: the chain must verify first.');
+      return 1;
+    }
+    await writeAnchorFile(out, key, ctx.config.topicPrefix, result.heads, now);
+    ctx.out(`Anchored ${plural(result.heads.length, 'chain head')} in ${out}; keep it outside the database.`);
+    return 0;
   } finally {
     await ds.destroy();
   }
@@ -203,8 +281,7 @@ export async function reconcileAuditTrail(ctx: CliContext, opts: ReconcileOption
   if (!ds) return 1;
   const kafka = createKafkaClient({
     client: ctx.config.kafkaClient,
-    brokers: ctx.config.kafkaBrokers,
-    clientId: `${ctx.config.kafkaClientId}-cli`,
+    ...kafkaClientOptions(ctx.config, `${ctx.config.kafkaClientId}-cli`),
   });
   try {
     const progress = startProgress(ctx, 'reconcile', {

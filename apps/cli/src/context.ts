@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { KyodoConfig } from '@kyodo/config';
 import { LocalKafka } from '@kyodo/infra';
 import { createKafkaClient } from '@kyodo/kafka';
+import { kafkaClientOptions } from '@kyodo/platform';
 
 /** What every command gets: the parsed config and the ways to reach Kafka, with output kept apart from progress. */
 export class CliContext {
@@ -27,8 +28,7 @@ export class CliContext {
     if (this.config.kafkaBrokersFromEnv) {
       const client = createKafkaClient({
         client: this.config.kafkaClient,
-        brokers: this.config.kafkaBrokers,
-        clientId: 'kyodo-cli',
+        ...kafkaClientOptions(this.config, 'kyodo-cli'),
       });
       try {
         await client.ping();

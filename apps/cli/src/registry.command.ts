@@ -1,17 +1,26 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { topicsFor } from '@kyodo/contracts';
-import { createKafkaClient } from '@kyodo/kafka';
+import { createKafkaClient, provisionPrincipals } from '@kyodo/kafka';
+import { principalName } from '@kyodo/infra';
+import type { Party } from '@kyodo/contracts';
 import {
   createDataSource,
   RegistryRepository,
   runMigrations,
   type RegistryImportResult,
 } from '@kyodo/persistence';
-import { gatewayTopicSpecs, partyTopicSpecs, provisionTopics } from '@kyodo/platform';
+import {
+  gatewayTopicSpecs,
+  kafkaClientOptions,
+  partyTopicSpecs,
+  provisionTopics,
+  topicOptions,
+} from '@kyodo/platform';
 import {
   checkReferences,
   checkSecretParties,
+  checkSecretStrength,
   formatRegistryFileError,
   parseRegistryFile,
   parseSecretsFile,
@@ -63,6 +72,15 @@ export async function importRegistryFile(
     const read = parseSecretsFile(secretsText, options.secrets);
     if (!read.ok) return reportErrors(ctx, read.errors);
     secrets = read.secrets;
+    const weak = checkSecretStrength(secrets);
+    if (weak.length > 0) return reportErrors(ctx, weak);
+    if (!ctx.config.kafkaSecurity?.sasl) {
+      ctx.progress(
+        `kyodo: --secrets sets SCRAM users on a secured broker, but no KAFKA_SASL_MECHANISM / KAFKA_SASL_USERNAME / ` +
+          'KAFKA_SASL_PASSWORD are set (see `kyodo infra up --secure --json`); nothing was imported',
+      );
+      return 1;
+    }
   }
 
   const ds = createDataSource(ctx.config.databaseUrl, { poolSize: 2, applicationName: 'kyodo-cli' });
@@ -75,10 +93,12 @@ export async function importRegistryFile(
     return 1;
   }
   let imported: RegistryImportResult;
+  let registeredBefore: readonly Party[] = [];
   try {
     await runMigrations(ds);
     const repository = new RegistryRepository(ds);
     const { data: existing } = await repository.loadSnapshot();
+    registeredBefore = existing.parties;
     const registered = new Map(existing.parties.map((party) => [party.id, party]));
     const known = new Set([...registered.keys(), ...parsed.data.parties.map((party) => party.id)]);
     const errors = [...checkReferences(parsed, registered), ...checkSecretParties(secrets, known)];
@@ -100,29 +120,20 @@ export async function importRegistryFile(
       'The registry lists agreements: a consented third party receives data only under an agreement in force.',
     );
   }
-  if (options.secrets !== undefined) {
-    ctx.progress(
-      `Note: ${plural(secrets.length, 'SCRAM password')} in ${options.secrets} checked but not stored: ` +
-        'SCRAM users are created only by `infra up --secure`, which is not implemented yet',
-    );
-  }
 
   const topics = topicsFor(ctx.config.topicPrefix);
   const partyIds = parsed.data.parties.map((party) => party.id);
   const kafka = createKafkaClient({
     client: ctx.config.kafkaClient,
-    brokers: ctx.config.kafkaBrokers,
-    clientId: `${ctx.config.kafkaClientId}-cli`,
+    ...kafkaClientOptions(ctx.config, `${ctx.config.kafkaClientId}-cli`),
   });
   try {
     await kafka.ping();
     const partitions = ctx.config.partitionsPerTopic;
-    const retention = { outboxMs: ctx.config.outboxRetentionMs, dlqMs: ctx.config.dlqRetentionMs };
-    const created = await provisionTopics(kafka, topics, partyIds, partitions, retention);
+    const created = await provisionTopics(kafka, topics, partyIds, partitions, topicOptions(ctx.config));
     const wanted =
       gatewayTopicSpecs(topics, partitions).length + partyTopicSpecs(topics, partyIds, partitions).length;
     ctx.out(`Topics: ${plural(created.length, 'topic')} created, ${wanted - created.length} already present`);
-    return 0;
   } catch (error) {
     ctx.progress(
       `kyodo: the registry was saved, but the topics could not be created on Kafka at ${ctx.config.kafkaBrokers.join(',')}: ` +
@@ -131,6 +142,56 @@ export async function importRegistryFile(
     return 1;
   } finally {
     await kafka.close();
+  }
+  if (!ctx.config.kafkaSecurity?.sasl) return 0;
+  return provisionBroker(ctx, mergeParties(registeredBefore, parsed.data.parties), secrets);
+}
+
+/** Every registered party after the import: the file's, then those registered before and not in it. */
+function mergeParties(before: readonly Party[], file: readonly Party[]): Party[] {
+  const inFile = new Set(file.map((p) => p.id));
+  return [...file, ...before.filter((p) => !inFile.has(p.id))];
+}
+
+/**
+ * On a secured broker: each party's SCRAM user (from `--secrets`) and exactly its ACLs; a suspended
+ * party loses both. Kyodo's apps get their ACLs for this topic prefix.
+ */
+async function provisionBroker(
+  ctx: CliContext,
+  parties: readonly Party[],
+  secrets: readonly SecretEntry[],
+): Promise<number> {
+  const passwords = new Map(secrets.map((s) => [s.partyId, s.password]));
+  const startedAt = performance.now();
+  try {
+    const result = await provisionPrincipals({
+      brokers: ctx.config.kafkaBrokers,
+      security: ctx.config.kafkaSecurity,
+      topicPrefix: ctx.config.topicPrefix,
+      parties: parties.map((p) => ({
+        id: p.id,
+        suspended: p.suspended === true,
+        password: passwords.get(p.id),
+      })),
+      kyodo: {
+        gateway: principalName('gateway'),
+        audit: principalName('audit'),
+        api: principalName('api'),
+      },
+    });
+    const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+    ctx.out(
+      `Broker: ${plural(result.usersUpserted, 'SCRAM user')} set, ${result.usersRemoved} removed (suspended); ` +
+        `${plural(result.aclsCreated, 'ACL')} created, ${result.aclsRemoved} removed (${seconds}s)`,
+    );
+    return 0;
+  } catch (error) {
+    ctx.progress(
+      `kyodo: the registry and topics were saved, but the broker's users and ACLs could not be set: ${messageOf(error)}. ` +
+        'Run the import again once the broker answers.',
+    );
+    return 1;
   }
 }
 

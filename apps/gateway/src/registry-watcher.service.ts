@@ -5,7 +5,16 @@ import type { KyodoConfig } from '@kyodo/config';
 import type { KafkaPort } from '@kyodo/kafka';
 import type { KyodoMetrics, Logger } from '@kyodo/observability';
 import { RegistryRepository } from '@kyodo/persistence';
-import { CLOCK, CONFIG, DATA_SOURCE, KAFKA, LOGGER, METRICS, provisionTopics } from '@kyodo/platform';
+import {
+  CLOCK,
+  CONFIG,
+  DATA_SOURCE,
+  KAFKA,
+  LOGGER,
+  METRICS,
+  provisionTopics,
+  topicOptions,
+} from '@kyodo/platform';
 import { RegistryFreshness } from './registry-freshness';
 
 export type RegistryListener = (snapshot: RegistrySnapshot) => Promise<void>;
@@ -96,7 +105,7 @@ export class RegistryWatcher implements OnModuleDestroy {
       topicsFor(this.config.topicPrefix),
       snapshot.parties.keys(),
       this.config.partitionsPerTopic,
-      { outboxMs: this.config.outboxRetentionMs, dlqMs: this.config.dlqRetentionMs },
+      topicOptions(this.config),
     );
     this.snapshot = snapshot;
     this.version = String(loaded.version);

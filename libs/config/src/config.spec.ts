@@ -51,6 +51,10 @@ describe('loadConfig', () => {
       dlqRetentionMs: 14 * 24 * 3600 * 1000,
       auditScheduleMs: 24 * 3600 * 1000,
       auditFirstRunMs: 60_000,
+      kafkaSecurity: undefined,
+      topicReplication: { replicationFactor: 1, minInsyncReplicas: 1 },
+      http: { host: '0.0.0.0', tls: undefined, rateLimitPerMinute: 600, bodyLimitBytes: 1048576 },
+      auditAnchorKey: undefined,
     });
   });
 
@@ -105,6 +109,10 @@ describe('loadConfig', () => {
       dlqRetentionMs: 172_800_000,
       auditScheduleMs: 3_600_000,
       auditFirstRunMs: 0,
+      kafkaSecurity: undefined,
+      topicReplication: { replicationFactor: 1, minInsyncReplicas: 1 },
+      http: { host: '0.0.0.0', tls: undefined, rateLimitPerMinute: 600, bodyLimitBytes: 1048576 },
+      auditAnchorKey: undefined,
     });
   });
 

@@ -1,5 +1,14 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import {
+  parseHttpServer,
+  parseAnchorKey,
+  parseKafkaSecurity,
+  parseTopicReplication,
+  type HttpServerConfig,
+  type KafkaSecurityConfig,
+  type TopicReplicationConfig,
+} from './security';
 
 /** Everything Kyodo reads from its environment, parsed once at boot. Nothing else reads process.env. */
 export interface KyodoConfig {
@@ -60,6 +69,14 @@ export interface KyodoConfig {
   readonly auditScheduleMs: number;
   /** How soon after start the first regular audit runs (KYODO_AUDIT_FIRST_RUN_MS, default 1 minute). */
   readonly auditFirstRunMs: number;
+  /** TLS and SASL towards Kafka (KAFKA_SASL_*, KAFKA_TLS_CA_FILE); undefined: plaintext. */
+  readonly kafkaSecurity?: KafkaSecurityConfig;
+  /** Replication factor and min.insync.replicas of created topics (KYODO_REPLICATION_FACTOR, …). */
+  readonly topicReplication?: TopicReplicationConfig;
+  /** Bind address, TLS, rate and body limits of the HTTP server (KYODO_HTTP_*). */
+  readonly http?: HttpServerConfig;
+  /** KYODO_AUDIT_ANCHOR_KEY: signs and checks the audit anchor files (`audit anchor`, `audit verify --anchor`). */
+  readonly auditAnchorKey?: string;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -210,6 +227,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     dlqRetentionMs: int(env, 'KYODO_DLQ_RETENTION_MS', 14 * DAY_MS, 60_000),
     auditScheduleMs: int(env, 'KYODO_AUDIT_SCHEDULE_MS', DAY_MS, 1000),
     auditFirstRunMs: int(env, 'KYODO_AUDIT_FIRST_RUN_MS', 60_000, 0),
+    kafkaSecurity: parseKafkaSecurity(env, ConfigError),
+    topicReplication: parseTopicReplication(env, ConfigError),
+    http: parseHttpServer(env, ConfigError),
+    auditAnchorKey: parseAnchorKey(env, ConfigError),
   };
 }
 

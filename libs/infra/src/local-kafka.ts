@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { KafkaJsClient } from '@kyodo/kafka';
+import { KafkaJsClient, type KafkaSecurity } from '@kyodo/kafka';
 
 /**
  * A single-node Apache Kafka broker (KRaft: broker and controller in one JVM) for development, tests
@@ -25,6 +25,8 @@ export interface LocalKafkaOptions {
   readonly stateDir: string;
   readonly port?: number;
   readonly controllerPort?: number;
+  /** The broker's own folder under the state directory (default `kafka`). */
+  readonly stateSubdir?: string;
   readonly progress?: (line: string) => void;
 }
 
@@ -46,15 +48,15 @@ const RECORDED_GRACE_MS = 30_000;
 const KAFKA_MAIN_CLASS = 'kafka.Kafka';
 
 export class LocalKafka {
-  private readonly port: number;
-  private readonly controllerPort: number;
-  private readonly dir: string;
-  private readonly progress: (line: string) => void;
+  protected readonly port: number;
+  protected readonly controllerPort: number;
+  protected readonly dir: string;
+  protected readonly progress: (line: string) => void;
 
-  constructor(private readonly options: LocalKafkaOptions) {
+  constructor(protected readonly options: LocalKafkaOptions) {
     this.port = options.port ?? 9092;
     this.controllerPort = options.controllerPort ?? 9093;
-    this.dir = join(options.stateDir, 'kafka');
+    this.dir = join(options.stateDir, options.stateSubdir ?? 'kafka');
     this.progress = options.progress ?? (() => undefined);
   }
 
@@ -103,7 +105,8 @@ export class LocalKafka {
       if (reused) return reused;
     }
     this.ensureJars();
-    mkdirSync(this.dir, { recursive: true });
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.prepare();
     const properties = this.writeProperties();
     this.formatStorage(properties);
     const started = this.spawnBroker(properties);
@@ -194,8 +197,25 @@ export class LocalKafka {
     return pid;
   }
 
+  /** Before the broker is configured and formatted (the secured broker makes its certificates here). */
+  protected prepare(): void {}
+
+  /** How `answers()` reaches the broker: plaintext here. */
+  protected clientSecurity(): KafkaSecurity | undefined {
+    return undefined;
+  }
+
+  /** Extra arguments of `kafka-storage format` (the secured broker's SCRAM users). */
+  protected formatArguments(): string[] {
+    return [];
+  }
+
   async answers(): Promise<boolean> {
-    const client = new KafkaJsClient({ brokers: [this.bootstrap], clientId: 'kyodo-infra' });
+    const client = new KafkaJsClient({
+      brokers: [this.bootstrap],
+      clientId: 'kyodo-infra',
+      security: this.clientSecurity(),
+    });
     try {
       await client.ping(2000);
       return true;
@@ -244,15 +264,29 @@ export class LocalKafka {
 
   private writeProperties(): string {
     const file = join(this.dir, 'server.properties');
-    const lines = [
-      'process.roles=broker,controller',
-      'node.id=1',
-      `controller.quorum.voters=1@127.0.0.1:${this.controllerPort}`,
+    writeFileSync(file, [...this.listenerProperties(), ...this.storageProperties(), ''].join('\n'), {
+      mode: 0o600,
+    });
+    return file;
+  }
+
+  /** Listeners and how the broker talks to its controller and to itself. */
+  protected listenerProperties(): string[] {
+    return [
       `listeners=PLAINTEXT://127.0.0.1:${this.port},CONTROLLER://127.0.0.1:${this.controllerPort}`,
       `advertised.listeners=PLAINTEXT://127.0.0.1:${this.port}`,
       'controller.listener.names=CONTROLLER',
       'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
       'inter.broker.listener.name=PLAINTEXT',
+    ];
+  }
+
+  /** One KRaft node, its data, and replication settings fit for a single node. */
+  protected storageProperties(): string[] {
+    return [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${this.controllerPort}`,
       `log.dirs=${join(this.dir, 'data')}`,
       'num.partitions=3',
       'auto.create.topics.enable=false',
@@ -264,10 +298,7 @@ export class LocalKafka {
       'group.initial.rebalance.delay.ms=0',
       'share.coordinator.state.topic.replication.factor=1',
       'share.coordinator.state.topic.min.isr=1',
-      '',
     ];
-    writeFileSync(file, lines.join('\n'));
-    return file;
   }
 
   private java(args: string[]): string[] {
@@ -279,7 +310,15 @@ export class LocalKafka {
     const clusterId = randomClusterId();
     const format = spawnSync(
       'java',
-      this.java(['kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties]),
+      this.java([
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        properties,
+        ...this.formatArguments(),
+      ]),
       {
         encoding: 'utf8',
       },

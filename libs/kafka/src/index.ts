@@ -4,3 +4,5 @@ export * from './kafkajs-client';
 export * from './factory';
 export type { PlatformaticClientOptions } from './platformatic/options';
 export * from './collect';
+export * from './kafkajs-security';
+export * from './security';

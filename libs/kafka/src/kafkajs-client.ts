@@ -20,6 +20,7 @@ import type {
 } from './port';
 import { KafkaUnavailableError } from './port';
 import { sendInTransaction } from './transactional-send';
+import { kafkaJsSecurity } from './kafkajs-security';
 
 export type { KafkaLogger } from './logger';
 
@@ -30,6 +31,7 @@ export interface KafkaJsClientOptions {
   /** Replication factor for created topics; 1 on a single-node cluster. */
   readonly replicationFactor?: number;
   readonly defaultPartitions?: number;
+  readonly security?: import('./port').KafkaSecurity;
 }
 
 const LEVELS: Record<number, keyof KafkaLogger | undefined> = {
@@ -60,6 +62,7 @@ export class KafkaJsClient implements KafkaPort {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
+      ...kafkaJsSecurity(options.security),
       connectionTimeout: 3000,
       requestTimeout: 30000,
       retry: { initialRetryTime: 100, retries: 8 },
@@ -88,6 +91,7 @@ export class KafkaJsClient implements KafkaPort {
     const probe = new Kafka({
       clientId: `${this.options.clientId}-ping`,
       brokers: [...this.options.brokers],
+      ...kafkaJsSecurity(this.options.security),
       connectionTimeout: Math.min(timeoutMs, 3000),
       requestTimeout: timeoutMs,
       retry: { retries: 0 },

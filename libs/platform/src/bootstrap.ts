@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadConfig, requireProductionSecrets, type KyodoConfig } from '@kyodo/config';
 import { createLogger, type Logger } from '@kyodo/observability';
 import { HealthController } from './health.controller';
+import { hardenHttp, httpServerConfig } from './http-hardening';
 import { PlatformModule } from './platform.module';
 
 export interface StartOptions {
@@ -26,6 +27,7 @@ export async function startApp(
 ): Promise<INestApplication> {
   const config = options.config ?? loadConfig();
   const logger = (options.logger ?? createLogger(config.logLevel)).child({ app: name });
+  const http = httpServerConfig(config);
 
   @Module({
     imports: [PlatformModule.forRoot({ config, logger, clock: options.clock }), ...features],
@@ -42,10 +44,13 @@ export async function startApp(
       verbose: (message: unknown) => logger.trace(String(message)),
     },
     abortOnError: false,
+    bodyParser: false,
+    ...(http.tls ? { httpsOptions: { cert: http.tls.cert, key: http.tls.key } } : {}),
   });
-  await app.listen(options.port ?? config.httpPort, '0.0.0.0');
+  hardenHttp(app, http);
+  await app.listen(options.port ?? config.httpPort, http.host);
   const address = (app.getHttpServer() as import('node:http').Server).address() as { port: number } | null;
-  logger.info({ port: address?.port }, `${name} started`);
+  logger.info({ port: address?.port, host: http.host, tls: http.tls !== undefined }, `${name} started`);
   return app;
 }
 

@@ -4,3 +4,4 @@ export * from './health.controller';
 export * from './topic-provisioning';
 export * from './bootstrap';
 export * from './readiness';
+export * from './kafka-options';

@@ -4,6 +4,7 @@ import type { KyodoConfig } from '@kyodo/config';
 import { createKafkaClient, type KafkaPort } from '@kyodo/kafka';
 import { createLogger, KyodoMetrics, type Logger } from '@kyodo/observability';
 import { createDataSource, runMigrations } from '@kyodo/persistence';
+import { kafkaClientOptions } from './kafka-options';
 import { ReadinessProbes } from './readiness';
 import { CLOCK, CONFIG, DATA_SOURCE, KAFKA, LOGGER, METRICS, READINESS } from './tokens';
 
@@ -41,8 +42,7 @@ export class PlatformModule implements OnApplicationShutdown {
           useFactory: () =>
             createKafkaClient({
               client: options.config.kafkaClient,
-              brokers: options.config.kafkaBrokers,
-              clientId: options.config.kafkaClientId,
+              ...kafkaClientOptions(options.config, options.config.kafkaClientId),
               defaultPartitions: options.config.partitionsPerTopic,
               logger: logger.child({ component: 'kafka' }),
             }),

@@ -32,6 +32,42 @@ export const DEFAULT_COPY_RETENTION: CopyRetention = {
  */
 const AUDIT_CONFIG = { 'retention.ms': String(90 * 24 * 3600 * 1000) };
 
+/** How the topics Kyodo creates are configured beyond their defaults; every part optional. */
+export interface TopicOptions {
+  /** retention.ms of outboxes and the dead-letter topic (default 14 days each). */
+  readonly retention?: CopyRetention;
+  /**
+   * `min.insync.replicas` of the topics Kyodo creates (KYODO_MIN_INSYNC_REPLICAS); left to the broker's
+   * default when not given. With acks=all, a write then needs that many replicas in sync.
+   */
+  readonly minInsyncReplicas?: number;
+  /** How long accepted ids are remembered (KYODO_DUPLICATE_WINDOW_HOURS, default 7 days). */
+  readonly duplicateWindowMs?: number;
+}
+
+/** The topic options a configuration asks for. */
+export function topicOptions(config: {
+  readonly outboxRetentionMs: number;
+  readonly dlqRetentionMs: number;
+  readonly duplicateWindowMs: number;
+  readonly topicReplication?: { readonly minInsyncReplicas?: number };
+}): TopicOptions {
+  return {
+    retention: { outboxMs: config.outboxRetentionMs, dlqMs: config.dlqRetentionMs },
+    minInsyncReplicas: config.topicReplication?.minInsyncReplicas,
+    duplicateWindowMs: config.duplicateWindowMs,
+  };
+}
+
+function withIsr(
+  config: Readonly<Record<string, string>>,
+  minInsyncReplicas: number | undefined,
+): Readonly<Record<string, string>> {
+  return minInsyncReplicas === undefined
+    ? config
+    : { ...config, 'min.insync.replicas': String(minInsyncReplicas) };
+}
+
 /** The accepted-ids state outlives the duplicate window by a day, so a restore always sees the whole window. */
 export function acceptedIdsConfig(duplicateWindowMs: number): Record<string, string> {
   return { 'cleanup.policy': 'delete', 'retention.ms': String(duplicateWindowMs + 24 * 3600 * 1000) };
@@ -40,14 +76,16 @@ export function acceptedIdsConfig(duplicateWindowMs: number): Record<string, str
 export function gatewayTopicSpecs(
   topics: Topics,
   partitions: number,
-  retention: CopyRetention = DEFAULT_COPY_RETENTION,
-  duplicateWindowMs = 7 * 24 * 3600 * 1000,
+  options: TopicOptions = {},
 ): TopicSpec[] {
+  const retention = options.retention ?? DEFAULT_COPY_RETENTION;
+  const isr = options.minInsyncReplicas;
   const dlqConfig = { 'max.message.bytes': DLQ_MAX_BYTES, 'retention.ms': String(retention.dlqMs) };
+  const accepted = acceptedIdsConfig(options.duplicateWindowMs ?? 7 * 24 * 3600 * 1000);
   return [
-    { name: topics.dlq, partitions, config: dlqConfig },
-    { name: topics.audit, partitions, config: AUDIT_CONFIG },
-    { name: topics.accepted, partitions, config: acceptedIdsConfig(duplicateWindowMs) },
+    { name: topics.dlq, partitions, config: withIsr(dlqConfig, isr) },
+    { name: topics.audit, partitions, config: withIsr(AUDIT_CONFIG, isr) },
+    { name: topics.accepted, partitions, config: withIsr(accepted, isr) },
   ];
 }
 
@@ -55,13 +93,15 @@ export function partyTopicSpecs(
   topics: Topics,
   partyIds: Iterable<string>,
   partitions: number,
-  retention: CopyRetention = DEFAULT_COPY_RETENTION,
+  options: TopicOptions = {},
 ): TopicSpec[] {
+  const retention = options.retention ?? DEFAULT_COPY_RETENTION;
+  const isr = options.minInsyncReplicas;
   const outboxConfig = { 'max.message.bytes': OUTBOX_MAX_BYTES, 'retention.ms': String(retention.outboxMs) };
   const specs: TopicSpec[] = [];
   for (const id of partyIds) {
-    specs.push({ name: topics.inbox(id), partitions, config: INBOX_CONFIG });
-    specs.push({ name: topics.outbox(id), partitions, config: outboxConfig });
+    specs.push({ name: topics.inbox(id), partitions, config: withIsr(INBOX_CONFIG, isr) });
+    specs.push({ name: topics.outbox(id), partitions, config: withIsr(outboxConfig, isr) });
   }
   return specs;
 }
@@ -72,10 +112,10 @@ export async function provisionTopics(
   topics: Topics,
   partyIds: Iterable<string>,
   partitions: number,
-  retention: CopyRetention = DEFAULT_COPY_RETENTION,
+  options: TopicOptions = {},
 ): Promise<string[]> {
   return kafka.ensureTopics([
-    ...gatewayTopicSpecs(topics, partitions, retention),
-    ...partyTopicSpecs(topics, partyIds, partitions, retention),
+    ...gatewayTopicSpecs(topics, partitions, options),
+    ...partyTopicSpecs(topics, partyIds, partitions, options),
   ]);
 }

@@ -67,3 +67,18 @@ export function checkSecretParties(
       errorAt(secret, `${secret.partyId} is neither defined in the registry file nor registered`),
     );
 }
+
+/** Shortest SCRAM password a party may be given (docs/CONTRACT.md, "The secured broker"). */
+export const MIN_SECRET_LENGTH = 16;
+
+/** Passwords shorter than MIN_SECRET_LENGTH characters, each named by its line (never quoted). */
+export function checkSecretStrength(secrets: readonly SecretEntry[]): RegistryFileError[] {
+  return secrets
+    .filter((secret) => [...secret.password].length < MIN_SECRET_LENGTH)
+    .map((secret) =>
+      errorAt(
+        secret,
+        `the password for ${secret.partyId} is ${[...secret.password].length} characters long; at least ${MIN_SECRET_LENGTH} are required`,
+      ),
+    );
+}

@@ -31,6 +31,9 @@ export class AuditQueryDto {
   })
   @IsOptional()
   @Length(1, 200, { message: 'type must be an event type of 1..200 characters' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+    message: 'type must be an event type such as jp.kyodo.meter-reading.v1 (letters, digits, dots, dashes)',
+  })
   type?: string;
 
   @ApiPropertyOptional({

@@ -1,0 +1,3 @@
+export * from './acls';
+export * from './provision';
+export { ScramAdminError } from './scram-users';
