@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { KyodoConfig } from '@kyodo/config';
 import { LocalKafka } from '@kyodo/infra';
-import { createKafkaClient } from '@kyodo/kafka';
+import { createKafkaClient, type KafkaPort } from '@kyodo/kafka';
 import { kafkaClientOptions } from '@kyodo/platform';
 
 /** What every command gets: the parsed config and the ways to reach Kafka, with output kept apart from progress. */
@@ -13,6 +13,14 @@ export class CliContext {
     readonly out: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
     readonly progress: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   ) {}
+
+  /** A Kafka client on the configured adapter and security, named `<client id>-<purpose>`. */
+  kafka(purpose: string): KafkaPort {
+    return createKafkaClient({
+      client: this.config.kafkaClient,
+      ...kafkaClientOptions(this.config, `${this.config.kafkaClientId}-${purpose}`),
+    });
+  }
 
   localKafka(): LocalKafka {
     return new LocalKafka({

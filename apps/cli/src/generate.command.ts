@@ -4,7 +4,6 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { topicsFor, type RegistryData } from '@kyodo/contracts';
 import { generateTraffic, type GeneratedEvent, type GeneratedTraffic } from '@kyodo/contracts/testing';
-import { KafkaJsClient } from '@kyodo/kafka';
 import type { CliContext } from './context';
 import { startProgress } from './progress';
 import { messageOf, plural } from './support';
@@ -95,10 +94,7 @@ export async function generate(ctx: CliContext, opts: GenerateOptions): Promise<
   }
   if (opts.produce) {
     const topics = topicsFor(ctx.config.topicPrefix);
-    const kafka = new KafkaJsClient({
-      brokers: ctx.config.kafkaBrokers,
-      clientId: `${ctx.config.kafkaClientId}-generate`,
-    });
+    const kafka = ctx.kafka('generate');
     try {
       const existing = new Set(await kafka.listTopics());
       const missing = [...new Set(traffic.events.map((e) => topics.inbox(e.sender)))].filter(

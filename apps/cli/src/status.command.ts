@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DataSource } from 'typeorm';
 import { topicsFor } from '@kyodo/contracts';
-import { KafkaJsClient, type ConsumerGroupDescription, type KafkaPort } from '@kyodo/kafka';
+import type { ConsumerGroupDescription, KafkaPort } from '@kyodo/kafka';
 import { AuditRepository, DlqRepository } from '@kyodo/persistence';
 import type { CliContext } from './context';
 import { readDeadLetters } from './dlq/dlq.command';
@@ -58,7 +58,7 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
 export async function collectStatus(ctx: CliContext): Promise<KyodoStatus> {
   const topics = topicsFor(ctx.config.topicPrefix);
   const brokers = ctx.config.kafkaBrokers;
-  const kafka = new KafkaJsClient({ brokers, clientId: `${ctx.config.kafkaClientId}-status` });
+  const kafka = ctx.kafka('status');
   const dbErrors: string[] = [];
   const ds = await openDatabase(ctx.config.databaseUrl, {
     out: ctx.out,

@@ -1,6 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { topicsFor, SUBJECT_NOTICE_KINDS } from '@kyodo/contracts';
-import { KafkaJsClient } from '@kyodo/kafka';
 import { AuditRepository, SubjectNoticeRepository } from '@kyodo/persistence';
 import { compilePolicy, loadPolicy } from '@kyodo/policy';
 import { ApiInputError, DependencyUnavailableError, WorkLimitError } from '../../api/src/errors';
@@ -59,10 +58,7 @@ export async function sendSubjectNotice(
 ): Promise<number> {
   const ds = await openDatabase(ctx.config.databaseUrl, ctx);
   if (!ds) return 1;
-  const kafka = new KafkaJsClient({
-    brokers: ctx.config.kafkaBrokers,
-    clientId: `${ctx.config.kafkaClientId}-cli`,
-  });
+  const kafka = ctx.kafka('cli');
   try {
     const service = new SubjectNoticeService(
       new AuditRepository(ds),

@@ -12,7 +12,9 @@ import {
   RejectionReasonSchema,
   STRUCTURED_CONTENT_TYPE,
   SUPPLY_POINT_ID_SCHEMA_PATTERN,
+  NOTICE_TYPES,
   eventJsonSchemas,
+  noticeJsonSchemas,
   topicsFor,
   type EventKind,
 } from '@kyodo/contracts';
@@ -207,6 +209,55 @@ export function buildAsyncApiDocument(): Json {
     inboxMessages[`${name}Inbound`] = ref(`#/components/messages/${name}Inbound`);
     inboxMessages[`${name}InboundBinary`] = ref(`#/components/messages/${name}InboundBinary`);
     outboxMessages[`${name}Outbound`] = ref(`#/components/messages/${name}Outbound`);
+  }
+
+  // Kyodo's own notice types (contract v1.1, customers' requests): the notice is delivered on the
+  // outbox like any event; its acknowledgement comes back on the recipient's inbox.
+  const notices = noticeJsonSchemas();
+  const noticeEnvelope = (type: string, source: Json, data: string): Json => ({
+    type: 'object',
+    properties: {
+      specversion: { type: 'string', const: '1.0' },
+      id: { type: 'string', minLength: 1 },
+      source,
+      type: { type: 'string', const: type },
+      subject: { type: 'string', pattern: SUPPLY_POINT_ID_SCHEMA_PATTERN },
+      time: { type: 'string', format: 'date-time' },
+      datacontenttype: { type: 'string', const: 'application/json' },
+      data: ref(`#/components/schemas/${data}`),
+    },
+    required: ['specversion', 'id', 'source', 'type', 'subject', 'data'],
+  });
+  for (const [kind, name, direction] of [
+    ['subject-notice', 'SubjectNotice', 'outbound'],
+    ['subject-notice-ack', 'SubjectNoticeAck', 'inbound'],
+  ] as const) {
+    const { $schema: _schema, $id: _id, ...data } = notices[kind] as Json;
+    const type = NOTICE_TYPES[kind];
+    schemas[`${name}Data`] = data;
+    schemas[`${name}Event`] = noticeEnvelope(
+      type,
+      direction === 'outbound'
+        ? { type: 'string', const: GATEWAY_SOURCE }
+        : { type: 'string', pattern: '^urn:kyodo:party:[A-Z][A-Z0-9]{1,15}$' },
+      `${name}Data`,
+    );
+    const message = direction === 'outbound' ? `${name}Outbound` : `${name}Inbound`;
+    messages[message] = {
+      name: message,
+      title: direction === 'outbound' ? `${type}, delivered` : `${type}, structured content mode`,
+      summary:
+        direction === 'outbound'
+          ? "A customer's correction or deletion request, passed on to a party that received their data."
+          : "A recipient's acknowledgement of a subject notice; delivered to nobody, recorded in the audit.",
+      contentType: 'application/cloudevents+json',
+      headers: direction === 'outbound' ? STRUCTURED_HEADERS_SCHEMA : INBOUND_STRUCTURED_HEADERS_SCHEMA,
+      payload: ref(`#/components/schemas/${name}Event`),
+      bindings: keyBinding(KEY_SCHEMA),
+    };
+    (direction === 'outbound' ? outboxMessages : inboxMessages)[message] = ref(
+      `#/components/messages/${message}`,
+    );
   }
 
   schemas.RejectionReason = plain(RejectionReasonSchema);

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
-import { EVENT_KINDS, EVENT_TYPES, REJECTION_REASONS, STRUCTURED_CONTENT_TYPE } from '@kyodo/contracts';
+import {
+  EVENT_KINDS,
+  EVENT_TYPES,
+  NOTICE_TYPES,
+  REJECTION_REASONS,
+  STRUCTURED_CONTENT_TYPE,
+} from '@kyodo/contracts';
 import { parse } from 'yaml';
 import { renderAsyncApi, renderOpenApi, repoRoot, type GeneratedDocument } from './render';
 
@@ -31,9 +37,12 @@ describe('docs/asyncapi.yaml', () => {
     const { document } = await new Parser().parse(generated.text);
     const inbox = document?.channels().get('inbox');
     const outbox = document?.channels().get('outbox');
-    expect(inbox?.messages().all()).toHaveLength(EVENT_KINDS.length * 2);
-    expect(outbox?.messages().all()).toHaveLength(EVENT_KINDS.length);
-    for (const message of outbox?.messages().all() ?? []) {
+    // Plus Kyodo's own notices: the subject notice out, its acknowledgement in.
+    expect(inbox?.messages().all()).toHaveLength(EVENT_KINDS.length * 2 + 1);
+    expect(outbox?.messages().all()).toHaveLength(EVENT_KINDS.length + 1);
+    const routed = (outbox?.messages().all() ?? []).filter((m) => !m.id().startsWith('SubjectNotice'));
+    expect(routed).toHaveLength(EVENT_KINDS.length);
+    for (const message of routed) {
       const headers = message.headers()?.json() as { properties: Record<string, { const?: string }> };
       expect(headers.properties['content-type'].const).toBe(STRUCTURED_CONTENT_TYPE);
       const payload = message.payload()?.json() as {
@@ -48,7 +57,9 @@ describe('docs/asyncapi.yaml', () => {
       const headers = m.headers()?.json() as { properties: Record<string, { const?: string }> };
       return payload.properties.type?.const ?? headers.properties.ce_type?.const;
     });
-    expect(new Set(types)).toEqual(new Set(EVENT_KINDS.map((kind) => EVENT_TYPES[kind])));
+    expect(new Set(types)).toEqual(
+      new Set([...EVENT_KINDS.map((kind) => EVENT_TYPES[kind]), NOTICE_TYPES['subject-notice-ack']]),
+    );
   });
 
   it('lists every rejection reason', () => {

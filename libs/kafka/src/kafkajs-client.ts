@@ -186,7 +186,7 @@ export class KafkaJsClient implements KafkaPort {
     // the kafkajs adapter runs one instance, whose producer has aborted its predecessor's transaction
     // before any restore, so nothing pending can arrive later.
     const consumer = this.kafka.consumer({
-      groupId: `kyodo-reader-${randomBytes(6).toString('hex')}`,
+      groupId: `${topic}.reader.${randomBytes(6).toString('hex')}`,
       readUncommitted: false,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 100,

@@ -1,7 +1,17 @@
-import { EVENT_KINDS, EVENT_TYPES, PARTY_SOURCE_PREFIX, type InboundPartial } from '@kyodo/contracts';
+import {
+  EVENT_KINDS,
+  EVENT_TYPES,
+  NOTICE_TYPES,
+  PARTY_SOURCE_PREFIX,
+  type InboundPartial,
+} from '@kyodo/contracts';
 import { sealedText } from '@kyodo/audit';
 
-const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_KINDS.map((kind) => EVENT_TYPES[kind]));
+/** Every type Kyodo itself defines: the routed events and its own notices. */
+const KNOWN_TYPES: ReadonlySet<string> = new Set([
+  ...EVENT_KINDS.map((kind) => EVENT_TYPES[kind]),
+  ...Object.values(NOTICE_TYPES),
+]);
 
 /** What the audit records of a rejected record's envelope. */
 export interface AuditedInbound {

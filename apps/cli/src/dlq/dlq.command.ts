@@ -2,9 +2,8 @@ import { userInfo } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { DataSource } from 'typeorm';
 import { topicsFor } from '@kyodo/contracts';
-import { KafkaJsClient, type KafkaPort, type Producer } from '@kyodo/kafka';
+import type { KafkaPort, Producer } from '@kyodo/kafka';
 import { DLQ_ID, DlqRepository, type DlqRedrive } from '@kyodo/persistence';
-import { readOutboxes } from '../../../api/src/reconciliation/outbox-reader';
 import type { CliContext } from '../context';
 import { startProgress } from '../progress';
 import { messageOf, openDatabase, plural } from '../support';
@@ -97,10 +96,7 @@ async function open(
 ): Promise<{ ds: DataSource; kafka: KafkaPort; close: () => Promise<void> } | undefined> {
   const ds = await openDatabase(ctx.config.databaseUrl, ctx);
   if (!ds) return undefined;
-  const kafka = new KafkaJsClient({
-    brokers: ctx.config.kafkaBrokers,
-    clientId: `${ctx.config.kafkaClientId}-dlq`,
-  });
+  const kafka = ctx.kafka('dlq');
   return {
     ds,
     kafka,
@@ -116,25 +112,26 @@ export async function readDeadLetters(ctx: CliContext, kafka: KafkaPort): Promis
   const topic = topicsFor(ctx.config.topicPrefix).dlq;
   const letters: StoredDeadLetter[] = [];
   let unreadable = 0;
-  await readOutboxes(
-    kafka,
-    [topic],
-    (_topic, partition, record) => {
-      const letter = parseDeadLetter(record.value);
-      if (!letter) {
-        unreadable += 1;
-        return;
-      }
-      letters.push({
-        id: `${partition}-${record.offset}`,
-        partition,
-        offset: record.offset,
-        timestamp: Number(record.timestamp),
-        letter,
-      });
-    },
-    { groupPrefix: `${ctx.config.topicPrefix}.cli.dlq` },
+  // Up to the high watermark as it is now, read_committed: exactly what is committed, nothing guessed.
+  const offsets = await kafka.topicOffsets(topic);
+  const records = await kafka.readPartitions(
+    topic,
+    offsets.map((o) => ({ partition: o.partition, from: o.low })),
   );
+  for (const record of records) {
+    const letter = parseDeadLetter(record.value);
+    if (!letter) {
+      unreadable += 1;
+      continue;
+    }
+    letters.push({
+      id: `${record.partition}-${record.offset}`,
+      partition: record.partition,
+      offset: record.offset,
+      timestamp: Number(record.timestamp),
+      letter,
+    });
+  }
   if (unreadable > 0)
     ctx.progress(`warning: ${plural(unreadable, 'record')} on ${topic} are not dead letters`);
   return letters.sort((a, b) => a.timestamp - b.timestamp || a.id.localeCompare(b.id));

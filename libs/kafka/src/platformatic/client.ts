@@ -189,7 +189,7 @@ export class PlatformaticClient implements KafkaPort {
     // A throwaway group: the reader commits nothing and leaves no offsets behind.
     const consumer = new Consumer({
       ...baseOptions(this.options, `${this.options.clientId}-reader`),
-      groupId: `kyodo-reader-${randomBytes(6).toString('hex')}`,
+      groupId: `${topic}.reader.${randomBytes(6).toString('hex')}`,
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
       autocommit: false,
       maxWaitTime: 100,
@@ -205,21 +205,35 @@ export class PlatformaticClient implements KafkaPort {
       });
       const remaining = new Set(wanted.map((p) => p.partition));
       await new Promise<void>((done, fail) => {
-        // Transaction markers and aborted records take offsets too: progress is the fetch position.
+        // Transaction markers and aborted records take offsets too: progress is the fetch position. The
+        // read is over once every position reached its end and nothing fetched is still queued.
         const check = () => {
           for (const partition of [...remaining]) {
             const position = stream.offsetsToFetch.get(`${topic}:${partition}`);
             if (position !== undefined && position >= (until.get(partition) ?? 0n))
               remaining.delete(partition);
           }
-          if (remaining.size === 0) done();
+          if (remaining.size === 0 && stream.readableLength === 0) {
+            clearInterval(timer);
+            done();
+          }
         };
+        const timer = setInterval(check, 50);
+        const wantedPartitions = new Set(wanted.map((p) => p.partition));
+        const seen = new Set<string>();
         stream.on('data', (message: Message) => {
-          if (remaining.has(message.partition) && message.offset < (until.get(message.partition) ?? 0n))
-            records.push(toConsumed(message));
+          if (!wantedPartitions.has(message.partition)) return;
+          if (message.offset >= (until.get(message.partition) ?? 0n)) return;
+          const key = `${message.partition}:${message.offset}`;
+          if (seen.has(key)) return;
+          seen.add(key);
+          records.push(toConsumed(message));
         });
         stream.on('fetch', check);
-        stream.on('error', fail);
+        stream.on('error', (error: Error) => {
+          clearInterval(timer);
+          fail(error);
+        });
       });
       await stream.close();
     } finally {

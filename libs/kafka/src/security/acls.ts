@@ -58,7 +58,8 @@ export interface KyodoPrincipalNames {
 /**
  * Least privilege for Kyodo's apps under one topic prefix P:
  * - gateway: reads every inbox (`P.in.*`), writes every outbox, `P.dlq` and `P.audit`, creates the
- *   parties' topics and its own, consumes as group `P.gateway`, transactional ids `P.gateway.*`;
+ *   parties' topics and its own, reads and writes its accepted-ids state `P.gateway.accepted` (restored
+ *   in throwaway groups `P.gateway.accepted.reader.*`), consumes as group `P.gateway`, transactional ids `P.gateway.*`;
  * - audit writer: reads `P.audit` as group `P.audit-writer`; creates `P.audit` / `P.dlq` if missing
  *   (DESCRIBE on `P.dlq` only, to see that it exists; it never reads it);
  * - API: reads the outboxes for reconciliation as groups `P.reconcile.*` (it never commits offsets).
@@ -73,10 +74,14 @@ export function kyodoAcls(topicPrefix: string, names: KyodoPrincipalNames): AclB
     ...grant(g, 'topic', 'prefixed', `${P}.out.`, ['write', 'describe', 'create']),
     ...grant(g, 'topic', 'literal', `${P}.dlq`, ['write', 'describe', 'create']),
     ...grant(g, 'topic', 'literal', `${P}.audit`, ['write', 'describe', 'create']),
+    ...grant(g, 'topic', 'literal', `${P}.gateway.accepted`, ['read', 'write', 'describe', 'create']),
     ...grant(g, 'group', 'literal', `${P}.gateway`, ['read']),
+    // The accepted-ids restore reads its state topic in throwaway groups, committing nothing.
+    ...grant(g, 'group', 'prefixed', `${P}.gateway.accepted.reader.`, ['read']),
     ...grant(g, 'transactional-id', 'prefixed', `${P}.gateway.`, ['write', 'describe']),
     ...grant(a, 'topic', 'literal', `${P}.audit`, ['read', 'describe', 'create']),
     ...grant(a, 'topic', 'literal', `${P}.dlq`, ['describe', 'create']),
+    ...grant(a, 'topic', 'literal', `${P}.gateway.accepted`, ['describe', 'create']),
     ...grant(a, 'group', 'literal', `${P}.audit-writer`, ['read']),
     ...grant(api, 'topic', 'prefixed', `${P}.out.`, ['read', 'describe']),
     ...grant(api, 'group', 'prefixed', `${P}.reconcile.`, ['read']),
