@@ -21,6 +21,7 @@ import type {
   TransactionalPipelineOptions,
 } from '../port';
 import { KafkaUnavailableError } from '../port';
+import { withClientTransactions } from './client-versions';
 import { CommittingConsumer } from './committing-consumer';
 import { toRounds } from '../chunking';
 import { baseOptions, type PlatformaticClientOptions } from './options';
@@ -266,14 +267,16 @@ export class PlatformaticClient implements KafkaPort {
    */
   async sendInTransaction(transactionalId: string, records: readonly ProducedRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const producer = new Producer({
-      ...baseOptions(this.options, `${this.options.clientId}-tx`),
-      transactionalId,
-      idempotent: true,
-      acks: -1,
-      partitioner: compatibilityPartitioner,
-      autocreateTopics: false,
-    });
+    const producer = withClientTransactions(
+      new Producer({
+        ...baseOptions(this.options, `${this.options.clientId}-tx`),
+        transactionalId,
+        idempotent: true,
+        acks: -1,
+        partitioner: compatibilityPartitioner,
+        autocreateTopics: false,
+      }),
+    );
     try {
       const transaction = await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
       try {

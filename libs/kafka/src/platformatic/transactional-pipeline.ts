@@ -18,6 +18,7 @@ import type {
   TransactionalPipeline,
   TransactionalPipelineOptions,
 } from '../port';
+import { withClientTransactions } from './client-versions';
 import { baseOptions, type PlatformaticClientOptions } from './options';
 import { toConsumed, toProduced } from './records';
 
@@ -233,17 +234,19 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
   }
 
   private newProducer(): Producer {
-    const producer = new Producer({
-      ...baseOptions(this.client, `${this.client.clientId}-gateway-tx`),
-      // The library uses its request timeout as the transaction timeout, too.
-      timeout: TRANSACTION_TIMEOUT_MS,
-      transactionalId: this.options.transactionalId,
-      idempotent: true,
-      acks: -1,
-      partitioner: compatibilityPartitioner,
-      compression: this.options.compression ?? 'lz4',
-      autocreateTopics: false,
-    });
+    const producer = withClientTransactions(
+      new Producer({
+        ...baseOptions(this.client, `${this.client.clientId}-gateway-tx`),
+        // The library uses its request timeout as the transaction timeout, too.
+        timeout: TRANSACTION_TIMEOUT_MS,
+        transactionalId: this.options.transactionalId,
+        idempotent: true,
+        acks: -1,
+        partitioner: compatibilityPartitioner,
+        compression: this.options.compression ?? 'lz4',
+        autocreateTopics: false,
+      }),
+    );
     return producer;
   }
 
