@@ -11,7 +11,18 @@ const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
 const MARKER = '/* kyodo: read_committed filter */';
-const file = join(__dirname, '..', '..', 'node_modules', '@platformatic', 'kafka', 'dist', 'clients', 'consumer', 'consumer.js');
+const file = join(
+  __dirname,
+  '..',
+  '..',
+  'node_modules',
+  '@platformatic',
+  'kafka',
+  'dist',
+  'clients',
+  'consumer',
+  'consumer.js',
+);
 if (!existsSync(file)) {
   console.log('platformatic-kafka-read-committed: @platformatic/kafka is not installed; nothing to patch');
   process.exit(0);
@@ -24,7 +35,9 @@ if (source.includes(MARKER)) {
 const start = source.indexOf('    #filterUncommittedMessages(response) {');
 const end = source.indexOf('    #getRejoinError(error) {');
 if (start < 0 || end < 0 || end < start) {
-  console.error('platformatic-kafka-read-committed: the library changed; review tools/patches before upgrading');
+  console.error(
+    'platformatic-kafka-read-committed: the library changed; review tools/patches before upgrading',
+  );
   process.exit(1);
 }
 const replacement = `    #filterUncommittedMessages(response) { ${MARKER}
