@@ -51,7 +51,8 @@ export function demoTraffic(registry: RegistrySnapshot, topics: Topics, days = 3
             seed: (seed += 1),
             area,
             supplyPointId: spid,
-            switchId: `SW-${spid.slice(-6)}`,
+            // Unique per sender: a CloudEvent id may not repeat for one source (the gateway refuses it).
+            switchId: `SW-${area}-${String(n).padStart(4, '0')}`,
             phase,
             fromRetailerId: 'R0001',
             toRetailerId: 'R0002',
