@@ -31,11 +31,22 @@ export function toProduced(record: ProducedRecord): MessageToProduce {
     value: typeof record.value === 'string' ? Buffer.from(record.value) : record.value,
   };
   if (record.partition !== undefined) message.partition = record.partition;
-  if (record.headers) {
-    const headers = new Map<Buffer, Buffer>();
-    for (const [name, value] of Object.entries(record.headers))
-      headers.set(Buffer.from(name), Buffer.from(value));
-    message.headers = headers;
-  }
+  if (record.headers) message.headers = encodedHeaders(record.headers);
   return message;
+}
+
+/**
+ * Headers objects are shared (one frozen content-type object for every outbound record, one trace
+ * object for all outputs of an input), so each is encoded once, not once per record.
+ */
+const ENCODED = new WeakMap<object, Map<Buffer, Buffer>>();
+
+function encodedHeaders(headers: Readonly<Record<string, string>>): Map<Buffer, Buffer> {
+  let encoded = ENCODED.get(headers);
+  if (!encoded) {
+    encoded = new Map<Buffer, Buffer>();
+    for (const [name, value] of Object.entries(headers)) encoded.set(Buffer.from(name), Buffer.from(value));
+    ENCODED.set(headers, encoded);
+  }
+  return encoded;
 }
