@@ -168,13 +168,20 @@ export const SCENARIOS: Record<string, Scenario> = {
       return row;
     }),
 
-  /** PostgreSQL down for 30 s: delivery goes on, the audit catches up. Stops the machine's shared server. */
+  /**
+   * PostgreSQL down for 30 s: delivery goes on, the audit catches up. Stops the Debian cluster named by
+   * KYODO_FAULTS_PG_CLUSTER (default `main`, the machine's shared server); point DATABASE_URL at a
+   * cluster of its own (docs/exactly-once.md) to run it beside other work.
+   */
   postgres: (ctx, { postgres }) =>
     withStage(ctx, 6, async (stage) => {
       const run = await stage.spawn('run');
       const sending = trickle(stage, 0, postgres.events, 1000);
       await sleep(1500);
-      const pg = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main';
+      const cluster = process.env.KYODO_FAULTS_PG_CLUSTER ?? 'main';
+      if (!/^[a-z0-9_-]+$/i.test(cluster))
+        throw new Error(`KYODO_FAULTS_PG_CLUSTER ${cluster} is not a cluster name`);
+      const pg = `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) ${cluster}`;
       execFileSync('bash', ['-c', `${pg} stop -m fast`]);
       await sleep(postgres.downSeconds * 1000);
       execFileSync('bash', ['-c', `${pg} start`]);
