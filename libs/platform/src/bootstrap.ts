@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { CustomStrategy } from '@nestjs/microservices';
 import { ConfigError, loadConfig, requireProductionSecrets, type KyodoConfig } from '@kyodo/config';
+import { KafkaPortTransport, KafkaSubscriptions } from '@kyodo/microservice';
 import { createLogger, type Logger } from '@kyodo/observability';
 import { HealthController } from './health.controller';
 import { hardenHttp, httpServerConfig } from './http-hardening';
 import { PlatformModule } from './platform.module';
+import { KAFKA } from './tokens';
 
 export interface StartOptions {
   readonly config?: KyodoConfig;
@@ -17,8 +20,10 @@ export interface StartOptions {
 
 /**
  * Builds and starts one Kyodo process: the given feature modules on the shared platform, with health
- * and metrics over HTTP, JSON logs, and graceful shutdown on SIGTERM/SIGINT (the feature modules finish
- * their work in flight in their shutdown hooks).
+ * and metrics over HTTP, JSON logs, and graceful shutdown on SIGTERM/SIGINT. A hybrid Nest application:
+ * the batch handlers (`@BatchHandler`) are served by the Kafka port transport, a microservice that
+ * starts once the modules have bootstrapped (declaring their subscriptions) and, on close, finishes
+ * and commits the batches in flight before the modules' shutdown hooks run.
  */
 export async function startApp(
   name: string,
@@ -48,6 +53,11 @@ export async function startApp(
     ...(http.tls ? { httpsOptions: { cert: http.tls.cert, key: http.tls.key } } : {}),
   });
   hardenHttp(app, http);
+  app.connectMicroservice<CustomStrategy>({
+    strategy: new KafkaPortTransport(app.get(KAFKA), app.get(KafkaSubscriptions)),
+  });
+  await app.init();
+  await app.startAllMicroservices();
   await app.listen(options.port ?? config.httpPort, http.host);
   const address = (app.getHttpServer() as import('node:http').Server).address() as { port: number } | null;
   logger.info({ port: address?.port, host: http.host, tls: http.tls !== undefined }, `${name} started`);
