@@ -16,6 +16,11 @@ export interface StartOptions {
   readonly clock?: () => Date;
   /** Listen on this port instead of config.httpPort (0 = any free port). */
   readonly port?: number;
+  /**
+   * false: the Kafka port transport is not connected, so the subscriptions the modules declare are left
+   * for the caller to host (the benchmark of the transport's cost). Default true.
+   */
+  readonly transport?: boolean;
 }
 
 /**
@@ -53,9 +58,11 @@ export async function startApp(
     ...(http.tls ? { httpsOptions: { cert: http.tls.cert, key: http.tls.key } } : {}),
   });
   hardenHttp(app, http);
-  app.connectMicroservice<CustomStrategy>({
-    strategy: new KafkaPortTransport(app.get(KAFKA), app.get(KafkaSubscriptions)),
-  });
+  if (options.transport ?? true) {
+    app.connectMicroservice<CustomStrategy>({
+      strategy: new KafkaPortTransport(app.get(KAFKA), app.get(KafkaSubscriptions)),
+    });
+  }
   await app.init();
   await app.startAllMicroservices();
   await app.listen(options.port ?? config.httpPort, http.host);
