@@ -160,6 +160,20 @@ describe('KafkaPortTransport', () => {
     await app.close();
   });
 
+  it("stops a pipeline even when its service's stopping hook fails, and reports the failure", async () => {
+    const { app, log } = await microservice((subscriptions) => {
+      subscriptions.transactional('test.transactional', {
+        options: { groupId: 'g', transactionalId: 't', topics: ['in'] },
+        stopping: () => Promise.reject(new Error('timers would not stop')),
+      });
+      subscriptions.committing('test.committing', { options: { groupId: 'c', topics: ['a'] } });
+    });
+    await app.listen();
+    log.length = 0;
+    await expect(app.close()).rejects.toThrow('timers would not stop');
+    expect(log).toEqual(['stop c', 'stop g']);
+  });
+
   it('refuses to listen when a handler has no subscription, or a subscription no handler', async () => {
     const missing = await microservice((subscriptions) => {
       subscriptions.transactional('test.transactional', {

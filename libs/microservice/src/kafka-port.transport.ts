@@ -17,7 +17,6 @@ export class KafkaPortContext extends BaseRpcContext<[string]> {
 }
 
 interface Hosted {
-  readonly pattern: string;
   readonly subscription: Subscription;
   readonly stop: () => Promise<void>;
 }
@@ -53,11 +52,13 @@ export class KafkaPortTransport extends Server implements CustomTransportStrateg
     this.hosted = [];
     let failure: Error | undefined;
     for (const { subscription, stop } of hosted) {
-      try {
-        await subscription.stopping?.();
-        await stop();
-      } catch (error) {
-        failure ??= error instanceof Error ? error : new Error(String(error));
+      // Stopped even when its service's hook failed: the batch in flight still finishes and commits.
+      for (const step of [subscription.stopping, stop]) {
+        try {
+          await step?.();
+        } catch (error) {
+          failure ??= error instanceof Error ? error : new Error(String(error));
+        }
       }
     }
     this._status$.next('disconnected');
@@ -104,7 +105,7 @@ export class KafkaPortTransport extends Server implements CustomTransportStrateg
         });
         subscription.attach?.(pipeline);
         await pipeline.start();
-        return { pattern, subscription, stop: () => pipeline.stop() };
+        return { subscription, stop: () => pipeline.stop() };
       }
       case 'committing': {
         const consumer = await this.kafka.createConsumer({
@@ -112,7 +113,7 @@ export class KafkaPortTransport extends Server implements CustomTransportStrateg
           handle: (batch) => call(handler, batch, context),
         });
         subscription.attach?.(consumer);
-        return { pattern, subscription, stop: () => consumer.stop() };
+        return { subscription, stop: () => consumer.stop() };
       }
     }
   }
