@@ -4,6 +4,7 @@ import { normalizeAuditRecord, type AuditRecord } from '@kyodo/audit';
 import { topicsFor } from '@kyodo/contracts';
 import type { KyodoConfig } from '@kyodo/config';
 import type { CommittableBatch, KafkaPort, RunningConsumer } from '@kyodo/kafka';
+import { KafkaSubscriptions } from '@kyodo/microservice';
 import type { KyodoMetrics, Logger } from '@kyodo/observability';
 import { AuditRepository, ensureAuditPartitions } from '@kyodo/persistence';
 import {
@@ -18,11 +19,15 @@ import {
   type ReadinessProbes,
 } from '@kyodo/platform';
 
+/** The pattern the audit writer's batch handler is registered under on the Kafka port transport. */
+export const AUDIT_BATCH = 'kyodo.audit.batch';
+
 /**
  * Moves committed audit records from `kyodo.audit` into PostgreSQL, one hash chain per audit-topic
  * partition in offset order. Each batch is appended in one database transaction that also advances
  * the chain head, so a re-delivered record (after a crash between the database commit and the Kafka
- * offset commit) is recognised by its offset and skipped: never a second row.
+ * offset commit) is recognised by its offset and skipped: never a second row. The consumer is hosted
+ * by the Kafka port transport, which hands each batch to `write` through the AuditBatchController.
  */
 @Injectable()
 export class AuditWriterService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -37,6 +42,7 @@ export class AuditWriterService implements OnApplicationBootstrap, OnApplication
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(METRICS) private readonly metrics: KyodoMetrics,
     @Inject(READINESS) private readonly readiness: ReadinessProbes,
+    private readonly subscriptions: KafkaSubscriptions,
   ) {
     this.repository = new AuditRepository(dataSource);
   }
@@ -53,12 +59,15 @@ export class AuditWriterService implements OnApplicationBootstrap, OnApplication
       24 * 3600 * 1000,
     );
     this.partitionsTimer.unref();
-    this.consumer = await this.kafka.createConsumer({
-      groupId: `${this.config.topicPrefix}.audit-writer`,
-      topics: [topics.audit],
-      fromBeginning: true,
-      readCommitted: true,
-      handle: (batch) => this.write(batch),
+    this.subscriptions.committing(AUDIT_BATCH, {
+      options: {
+        groupId: `${this.config.topicPrefix}.audit-writer`,
+        topics: [topics.audit],
+        fromBeginning: true,
+        readCommitted: true,
+      },
+      attach: (consumer) => (this.consumer = consumer),
+      started: () => this.logger.info({ topic: topics.audit }, 'audit writer consuming'),
     });
     this.readiness.register({
       name: 'audit-writer',
@@ -68,7 +77,6 @@ export class AuditWriterService implements OnApplicationBootstrap, OnApplication
         return `audit consumer ${status.state} after ${status.consecutiveFailures} failure(s): ${status.lastError ?? 'unknown'}`;
       },
     });
-    this.logger.info({ topic: topics.audit }, 'audit writer consuming');
   }
 
   private async ensurePartitions(): Promise<void> {
@@ -78,7 +86,8 @@ export class AuditWriterService implements OnApplicationBootstrap, OnApplication
     await ensureAuditPartitions(this.dataSource, from, to);
   }
 
-  private async write(batch: CommittableBatch): Promise<void> {
+  /** Appends one batch to the hash chains, then commits its offsets. */
+  async write(batch: CommittableBatch): Promise<void> {
     const rows = [];
     for (const record of batch.records) {
       const parsed = this.read(record.value);

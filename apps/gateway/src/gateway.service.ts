@@ -8,7 +8,9 @@ import type {
   PipelineStatus,
   ProducedRecord,
   TransactionalPipeline,
+  TransactionalPipelineOptions,
 } from '@kyodo/kafka';
+import { KafkaSubscriptions } from '@kyodo/microservice';
 import type { KyodoMetrics, Logger } from '@kyodo/observability';
 import {
   CLOCK,
@@ -32,11 +34,14 @@ import { TraceContextPropagation } from './trace-context';
 const PIPELINE_STATES = ['idle', 'starting', 'running', 'recovering', 'stopping', 'stopped'] as const;
 /** Consecutive failures after which the pipeline counts as crash-looping for readiness. */
 const CRASH_LOOP_FAILURES = 3;
+/** The pattern the gateway's batch handler is registered under on the Kafka port transport. */
+export const GATEWAY_BATCH = 'kyodo.gateway.batch';
 
 /**
  * The gateway's pipeline: consumes every party's inbox, routes each batch through the pure Router and
  * publishes outbound events, audit records, dead letters and the batch's accepted ids with the batch's
- * offsets in one transaction.
+ * offsets in one transaction. The pipeline is hosted by the Kafka port transport, which hands each
+ * batch to `process` through the GatewayBatchController.
  */
 @Injectable()
 export class GatewayService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -66,6 +71,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(READINESS) private readonly readiness: ReadinessProbes,
     private readonly registry: RegistryWatcher,
+    private readonly subscriptions: KafkaSubscriptions,
   ) {
     this.topics = topicsFor(config.topicPrefix);
     this.accepted = new AcceptedIdsStore(kafka, this.topics, logger, config.duplicateWindowMs, clock);
@@ -93,12 +99,12 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       singleInstance: !this.kafka.fencesByGeneration,
     });
     const snapshot = await this.registry.start();
-    this.pipeline = this.kafka.createTransactionalPipeline({
+    this.readiness.register({ name: 'gateway', check: () => this.problem() });
+    const options: Omit<TransactionalPipelineOptions, 'process'> = {
       groupId: `${this.config.topicPrefix}.gateway`,
       transactionalId: `${this.config.topicPrefix}.gateway.${this.lease.id}`,
       topics: this.inboxes(snapshot),
       compression: this.config.compression,
-      process: (batch) => this.process(batch),
       onCommitted: (_batch, _produced, seconds) => {
         this.accepted.commit();
         this.metrics.batchSeconds.observe(seconds);
@@ -117,9 +123,18 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
             : 'batch not committed; it will be processed again',
         );
       },
+    };
+    this.subscriptions.transactional(GATEWAY_BATCH, {
+      options,
+      attach: (pipeline) => (this.pipeline = pipeline),
+      started: () => this.consuming(),
+      stopping: () => this.quiesce(),
     });
-    this.readiness.register({ name: 'gateway', check: () => this.problem() });
-    await this.pipeline.start();
+  }
+
+  /** Once the pipeline runs: follows the registry's inboxes, and measures. */
+  private async consuming(): Promise<void> {
+    const pipeline = this.pipeline!;
     // A party imported while the consumer joined is picked up here; later ones by the listener.
     this.registry.onChange(() => this.ensureSubscribed());
     await this.ensureSubscribed();
@@ -132,9 +147,9 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     this.lagTimer.unref();
     this.logger.info(
       {
-        inboxes: this.pipeline.topics.length,
+        inboxes: pipeline.topics.length,
         policyVersion: this.policy.version,
-        instanceId: this.lease.id,
+        instanceId: this.lease?.id,
         kafkaClient: this.kafka.kind,
       },
       'gateway consuming',
@@ -208,7 +223,7 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** Handles one batch: delegates to the router, counts, hands the outputs back to be committed. */
-  private async process(batch: PipelineBatch): Promise<ProducedRecord[]> {
+  async process(batch: PipelineBatch): Promise<ProducedRecord[]> {
     const pipeline = this.pipeline;
     if (pipeline) await this.accepted.prepare(batch.generation, pipeline);
     const out: ProducedRecord[] = [];
@@ -281,13 +296,22 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  /** SIGTERM: the batch in flight finishes and commits, then the consumer leaves the group. */
-  async onApplicationShutdown(signal?: string): Promise<void> {
-    this.logger.info({ signal, ...this.totals }, 'gateway stopping');
+  /** Before the pipeline stops: no more re-subscriptions or measurements. */
+  private async quiesce(): Promise<void> {
+    if (this.stopping) return;
+    this.logger.info({ ...this.totals }, 'gateway stopping');
     this.stopping = true;
     for (const timer of [this.resubscribeTimer, this.metricsTimer, this.lagTimer])
       if (timer) clearInterval(timer);
     await this.resubscribing;
+  }
+
+  /**
+   * SIGTERM: the transport has already let the batch in flight finish and commit and the consumer leave
+   * the group (stopping the pipeline again is a no-op); the instance id is given back.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.quiesce();
     await this.pipeline?.stop();
     await this.lease?.release();
   }

@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { CustomStrategy } from '@nestjs/microservices';
 import { ConfigError, loadConfig, requireProductionSecrets, type KyodoConfig } from '@kyodo/config';
+import { KafkaPortTransport, KafkaSubscriptions } from '@kyodo/microservice';
 import { createLogger, type Logger } from '@kyodo/observability';
 import { HealthController } from './health.controller';
 import { hardenHttp, httpServerConfig } from './http-hardening';
 import { PlatformModule } from './platform.module';
+import { KAFKA } from './tokens';
 
 export interface StartOptions {
   readonly config?: KyodoConfig;
@@ -13,12 +16,19 @@ export interface StartOptions {
   readonly clock?: () => Date;
   /** Listen on this port instead of config.httpPort (0 = any free port). */
   readonly port?: number;
+  /**
+   * false: the Kafka port transport is not connected, so the subscriptions the modules declare are left
+   * for the caller to host (the benchmark of the transport's cost). Default true.
+   */
+  readonly transport?: boolean;
 }
 
 /**
  * Builds and starts one Kyodo process: the given feature modules on the shared platform, with health
- * and metrics over HTTP, JSON logs, and graceful shutdown on SIGTERM/SIGINT (the feature modules finish
- * their work in flight in their shutdown hooks).
+ * and metrics over HTTP, JSON logs, and graceful shutdown on SIGTERM/SIGINT. A hybrid Nest application:
+ * the batch handlers (`@BatchHandler`) are served by the Kafka port transport, a microservice that
+ * starts once the modules have bootstrapped (declaring their subscriptions) and, on close, finishes
+ * and commits the batches in flight before the modules' shutdown hooks run.
  */
 export async function startApp(
   name: string,
@@ -48,6 +58,13 @@ export async function startApp(
     ...(http.tls ? { httpsOptions: { cert: http.tls.cert, key: http.tls.key } } : {}),
   });
   hardenHttp(app, http);
+  if (options.transport ?? true) {
+    app.connectMicroservice<CustomStrategy>({
+      strategy: new KafkaPortTransport(app.get(KAFKA), app.get(KafkaSubscriptions)),
+    });
+  }
+  await app.init();
+  await app.startAllMicroservices();
   await app.listen(options.port ?? config.httpPort, http.host);
   const address = (app.getHttpServer() as import('node:http').Server).address() as { port: number } | null;
   logger.info({ port: address?.port, host: http.host, tls: http.tls !== undefined }, `${name} started`);

@@ -2,6 +2,7 @@ import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown 
 import type { DataSource } from 'typeorm';
 import type { KyodoConfig } from '@kyodo/config';
 import { createKafkaClient, type KafkaPort } from '@kyodo/kafka';
+import { KafkaSubscriptions } from '@kyodo/microservice';
 import { createLogger, KyodoMetrics, type Logger } from '@kyodo/observability';
 import { createDataSource, runMigrations } from '@kyodo/persistence';
 import { kafkaClientOptions } from './kafka-options';
@@ -17,7 +18,8 @@ export interface PlatformOptions {
 
 /**
  * What every Kyodo app stands on: its parsed configuration, structured logger, metrics, one Kafka
- * client and one PostgreSQL pool (migrated at start, never synchronised). Closed on shutdown.
+ * client and one PostgreSQL pool (migrated at start, never synchronised), and the Kafka subscriptions
+ * its services declare for the Kafka port transport. Closed on shutdown.
  */
 @Global()
 @Module({})
@@ -37,6 +39,7 @@ export class PlatformModule implements OnApplicationShutdown {
         { provide: METRICS, useValue: options.metrics ?? new KyodoMetrics() },
         { provide: CLOCK, useValue: options.clock ?? (() => new Date()) },
         { provide: READINESS, useValue: new ReadinessProbes() },
+        { provide: KafkaSubscriptions, useValue: new KafkaSubscriptions() },
         {
           provide: KAFKA,
           useFactory: () =>
@@ -58,7 +61,7 @@ export class PlatformModule implements OnApplicationShutdown {
           },
         },
       ],
-      exports: [CONFIG, LOGGER, METRICS, CLOCK, KAFKA, DATA_SOURCE, READINESS],
+      exports: [CONFIG, LOGGER, METRICS, CLOCK, KAFKA, DATA_SOURCE, READINESS, KafkaSubscriptions],
     };
   }
 

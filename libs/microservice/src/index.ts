@@ -1,0 +1,3 @@
+export * from './batch-handler.decorator';
+export * from './kafka-port.transport';
+export * from './subscriptions';
