@@ -5,8 +5,6 @@
  *
  *   npx kyodo infra up && npm run bench -- --events 20000 --partitions 3 --mix 100/0/0
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,10 +12,8 @@ import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError } from 'commander';
 import { topicsFor } from '@kyodo/contracts';
 import { loadConfig, type KyodoConfig } from '@kyodo/config';
-import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
+import { dropDatabase } from '@kyodo/infra';
 import { KafkaJsClient, createKafkaClient, type KafkaClientKind, type KafkaPort } from '@kyodo/kafka';
-import { RegistryRepository, createDataSource, runMigrations } from '@kyodo/persistence';
-import { provisionTopics } from '@kyodo/platform';
 import { committedPast, fill, measureLatency, readOutputs, sleep, waitForTopics } from './broker';
 import {
   consumerPerformance,
@@ -37,6 +33,7 @@ import {
   type RowKind,
   type RowResult,
 } from './report';
+import { Worker, deleteTopicsOf, newPrefix, prepareKyodo } from './system';
 import type { WorkerSpec, WorkerUsage } from './worker';
 import { formatMix, makeWorkload, parseMix, type Workload } from './workload';
 
@@ -116,97 +113,6 @@ function parseOptions(argv: readonly string[]): Options {
   return { ...o, rows: ROWS.filter((row) => o.rows.includes(row)) };
 }
 
-const newPrefix = () => `bench${randomBytes(3).toString('hex')}`;
-
-async function deleteTopicsOf(admin: KafkaPort, prefix: string): Promise<void> {
-  const names = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
-  if (names.length > 0) await admin.deleteTopics(names);
-}
-
-/** A Node.js system under test in a child process (see worker.ts). */
-class Worker {
-  private readonly child: ChildProcess;
-  private exitError: Error | undefined;
-  private readonly waiting = new Map<string, (message: Record<string, unknown>) => void>();
-
-  constructor(spec: WorkerSpec) {
-    this.child = fork(join(__dirname, 'worker.js'), [], {
-      env: { ...process.env, BENCH_WORKER: JSON.stringify(spec), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.child.on('message', (message: Record<string, unknown>) => {
-      const type = String(message.type);
-      this.waiting.get(type)?.(message);
-      this.waiting.delete(type);
-    });
-    this.child.on('exit', (code) => {
-      this.exitError = new Error(`the ${spec.system} process exited with ${code}`);
-      for (const [, done] of this.waiting) done({ type: 'exit' });
-      this.waiting.clear();
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  get failure(): Error | undefined {
-    return this.exitError;
-  }
-
-  private next(type: string): Promise<Record<string, unknown>> {
-    if (this.exitError) return Promise.reject(this.exitError);
-    return new Promise((done, fail) =>
-      this.waiting.set(type, (message) => (message.type === 'exit' ? fail(this.exitError!) : done(message))),
-    );
-  }
-
-  /** Resolves with performance.now() once the system consumes. */
-  async ready(): Promise<number> {
-    await this.next('ready');
-    return performance.now();
-  }
-
-  async usage(): Promise<WorkerUsage> {
-    const answer = this.next('usage');
-    this.child.send({ type: 'usage' });
-    return (await answer) as unknown as WorkerUsage;
-  }
-
-  async stop(): Promise<void> {
-    if (this.exitError) return;
-    const stopped = this.next('stopped').catch(() => undefined);
-    this.child.send({ type: 'stop' });
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 60_000);
-    await stopped;
-    await new Promise<void>((done) =>
-      this.child.exitCode !== null ? done() : this.child.once('exit', () => done()),
-    );
-    clearTimeout(timer);
-  }
-}
-
-/** A database of its own with the bench registry, and the gateway's topics, for one Kyodo row. */
-async function prepareKyodo(ctx: Context, prefix: string): Promise<string> {
-  const databaseUrl = withDatabase(ctx.config.databaseUrl, `kyodo_bench_${prefix}`);
-  await ensureDatabase(databaseUrl);
-  const ds = createDataSource(databaseUrl);
-  await ds.initialize();
-  try {
-    await runMigrations(ds);
-    await new RegistryRepository(ds).importRegistry(ctx.workload.registry);
-  } finally {
-    await ds.destroy();
-  }
-  await provisionTopics(
-    ctx.admin,
-    topicsFor(prefix),
-    ctx.workload.registry.parties.map((p) => p.id),
-    ctx.options.partitions,
-  );
-  return databaseUrl;
-}
-
 interface System {
   readonly groupId: string;
   readonly outboxes: readonly string[];
@@ -263,7 +169,13 @@ function plans(ctx: Context): Map<RowId, RowPlan> {
       adapter: client,
       latency: true,
       prepare: async (prefix) => {
-        const databaseUrl = await prepareKyodo(ctx, prefix);
+        const databaseUrl = await prepareKyodo(
+          admin,
+          ctx.config.databaseUrl,
+          prefix,
+          workload.registry,
+          options.partitions,
+        );
         databases.set(prefix, databaseUrl);
         await waitForTopics(admin, inboxesOf(prefix), options.partitions);
         return async () => {
