@@ -227,7 +227,7 @@ export function renderSvg(rows: readonly RowResult[], title: string): string {
   let y = 34;
   parts.push(
     `<text x="16" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
-    `<text x="16" y="${(y += 16)}" font-size="13" fill="#444">input events/s (the ceiling rows: records/s of the Kafka tool)</text>`,
+    `<text x="16" y="${(y += 16)}" font-size="13" fill="#444">input events/s (ceiling: ProducerPerformance records/s ÷ 3, ConsumerPerformance records/s)</text>`,
   );
   y += 10;
   const maxRate = Math.max(1, ...ok.map((row) => row.eventsPerSecond));
@@ -248,7 +248,8 @@ export function renderSvg(rows: readonly RowResult[], title: string): string {
     );
     y += 10;
     const maxLatency = Math.max(10, ...timed.map((row) => row.latency!.p999));
-    const scale = (ms: number) => (Math.log10(Math.max(1, ms)) / Math.log10(maxLatency)) * barArea;
+    const latencyArea = barArea - 110; // room for the three figures after the bar
+    const scale = (ms: number) => (Math.log10(Math.max(1, ms)) / Math.log10(maxLatency)) * latencyArea;
     for (const row of timed) {
       const l = row.latency!;
       const shades = [

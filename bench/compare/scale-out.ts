@@ -13,6 +13,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { topicsFor } from '@kyodo/contracts';
 import { loadConfig } from '@kyodo/config';
 import { dropDatabase } from '@kyodo/infra';
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { KafkaJsClient, createKafkaClient, type ConsumerGroupDescription } from '@kyodo/kafka';
 import { committedPast, readOutputs, sleep, waitForTopics } from './broker';
 import { percentile } from './report';
@@ -21,6 +22,25 @@ import type { WorkerUsage } from './worker';
 import { makeWorkload, parseMix } from './workload';
 
 const LATENCY_TAG = /-L(\d+)"/;
+
+/** The partitions of `topic` each member of `groupId` holds, decoded from the group's assignment. */
+async function partitionsOf(brokers: readonly string[], groupId: string, topic: string): Promise<number[][]> {
+  const admin = new Kafka({
+    brokers: [...brokers],
+    clientId: 'bench-describe',
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.describeGroups([groupId]);
+    return (groups[0]?.members ?? []).map((member) => {
+      const decoded = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+      return [...(decoded?.assignment[topic] ?? [])].sort((a, b) => a - b);
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 function positive(value: string): number {
   const n = Number(value);
@@ -109,6 +129,7 @@ async function main(): Promise<void> {
     let joinAt: number | undefined;
     let joinedAt: number | undefined;
     let firstAtJoin: WorkerUsage | undefined;
+    let firstAtReady: WorkerUsage | undefined;
     const joining = (async () => {
       await sleep(options.joinAt * 1000);
       joinAt = performance.now();
@@ -117,6 +138,7 @@ async function main(): Promise<void> {
       workers.push(second);
       await second.ready();
       joinedAt = performance.now();
+      firstAtReady = await first.usage();
       console.log(`instance 1 consuming, ${((joinedAt - joinAt) / 1000).toFixed(1)} s after it was started`);
     })();
     const sends: Promise<void>[] = [];
@@ -143,6 +165,8 @@ async function main(): Promise<void> {
     );
     await committedPast(admin, group, ends, 180_000, () => workers.find((w) => w.failure)?.failure);
     const description: ConsumerGroupDescription = await reader.describeGroup!(group);
+    const loaded = topics.inbox('TD03');
+    const split = await partitionsOf(config.kafkaBrokers, group, loaded);
     const usages = await Promise.all(workers.map((w) => w.usage()));
     while (seenAt.filter((t) => t !== undefined).length < total && performance.now() - started < 600_000)
       await sleep(200);
@@ -175,11 +199,17 @@ async function main(): Promise<void> {
       joinAtSeconds: options.joinAt,
       inputs: total,
       secondReadyAfterStartMs: Math.round(joinedAt! - joinAt!),
-      group: { state: description.state, partitionsPerMember: description.members.map((m) => m.partitions) },
+      group: {
+        state: description.state,
+        partitionsPerMember: description.members.map((m) => m.partitions),
+        loadedInbox: loaded,
+        loadedInboxPartitionsPerMember: split,
+      },
       instances: usages.map((u, i) => ({
         instanceId: u.instanceId,
         inputs: u.inputs,
-        inputsAfterJoin: i === 0 ? u.inputs! - (firstAtJoin?.inputs ?? 0) : u.inputs,
+        inputsAfterSecondStarted: i === 0 ? u.inputs! - (firstAtJoin?.inputs ?? 0) : u.inputs,
+        inputsAfterSecondConsuming: i === 0 ? u.inputs! - (firstAtReady?.inputs ?? 0) : u.inputs,
         rssMiB: Math.round(u.rss / 1024 / 1024),
         cpuMicrosPerEvent: u.inputs ? Math.round(u.cpuMicros / u.inputs) : undefined,
       })),
@@ -193,8 +223,8 @@ async function main(): Promise<void> {
     };
     const round = (n: number | undefined) => (n === undefined ? '–' : n.toFixed(0));
     console.log(`
-partition split after the join: ${result.group.partitionsPerMember.join(' + ')} (group ${result.group.state})
-events per instance: ${result.instances.map((i) => `instance ${i.instanceId}: ${i.inputs} (after the join ${i.inputsAfterJoin})`).join('; ')}
+partition split after the join: ${split.map((p) => `[${p.join(',')}]`).join(' + ')} of ${loaded} (the inbox with the load); ${result.group.partitionsPerMember.join(' + ')} of all ${description.members.length > 0 ? result.group.partitionsPerMember.reduce((a, b) => a + b, 0) : 0} inbox partitions (group ${result.group.state})
+events per instance: ${result.instances.map((i) => `instance ${i.instanceId}: ${i.inputs} (${i.inputsAfterSecondStarted} after the second was started, ${i.inputsAfterSecondConsuming} after it was consuming)`).join('; ')}
 second instance consuming ${result.secondReadyAfterStartMs} ms after its start
 rebalance pause: no output for ${result.rebalancePauseMs} ms, from ${result.rebalancePauseStartsAfterJoinMs} ms after the second instance was started (at ${options.rate}/s outputs come every ~${result.normalGapMs} ms)
 latency before the join: p50 ${round(result.latencyBeforeJoinMs.p50)} ms, p99 ${round(result.latencyBeforeJoinMs.p99)} ms; in the 30 s after: p50 ${round(result.latencyAfterJoinMs.p50)} ms, p99 ${round(result.latencyAfterJoinMs.p99)} ms, max ${round(result.latencyAfterJoinMs.max)} ms
