@@ -4,7 +4,7 @@
  * the partition split, the events each instance processed, the pause in delivery while the group
  * rebalances, and checks that every input was delivered exactly once to each of its three recipients.
  *
- *   npx kyodo infra up && npm run bench:scale-out -- --rate 500 --seconds 40 --join-at 12
+ *   npx kyodo infra up && npm run bench:scale-out -- --rate 250 --seconds 40 --join-at 12
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const options = new Command('bench:scale-out')
     .description('two Kyodo gateways share a 12-partition inbox; the second joins under load')
     .option('--partitions <n>', 'partitions of the inbox and every other topic', positive, 12)
-    .option('--rate <n>', 'input events/s, paced, for the whole run', positive, 500)
+    .option('--rate <n>', 'input events/s, paced, for the whole run', positive, 250)
     .option('--seconds <s>', 'how long input is produced', positive, 40)
     .option('--join-at <s>', 'when the second instance is started', positive, 12)
     .option('--out <dir>', 'where the JSON goes', 'reports/bench')
