@@ -11,12 +11,9 @@
  */
 import { loadConfig, type KyodoConfig } from '@kyodo/config';
 import { createKafkaClient, type KafkaClientKind, type TransactionalPipeline } from '@kyodo/kafka';
-import { createLogger } from '@kyodo/observability';
-import { startApp } from '@kyodo/platform';
 import type { INestApplicationContext } from '@nestjs/common';
-import { GatewayModule } from '../../apps/gateway/src/gateway.module';
-import { GatewayService } from '../../apps/gateway/src/gateway.service';
-import { startNaive } from './naive';
+
+// Each system loads only its own modules (Nest, the gateway), so the others' memory is not counted.
 
 export type WorkerSpec =
   | {
@@ -58,6 +55,10 @@ interface Running {
 }
 
 async function startKyodo(spec: Extract<WorkerSpec, { system: 'kyodo' }>): Promise<Running> {
+  const { createLogger } = await import('@kyodo/observability');
+  const { startApp } = await import('@kyodo/platform');
+  const { GatewayModule } = await import('../../apps/gateway/src/gateway.module');
+  const { GatewayService } = await import('../../apps/gateway/src/gateway.service');
   const base = loadConfig({
     ...process.env,
     ...(spec.instanceId ? { KYODO_INSTANCE_ID: spec.instanceId } : {}),
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
       ? await startKyodo(spec)
       : spec.system === 'passthrough'
         ? await startPassthrough(spec)
-        : await startNaive(spec.prefix, spec.inboxes);
+        : await (await import('./naive')).startNaive(spec.prefix, spec.inboxes);
   const cpuAtReady = process.cpuUsage();
   peakRss = process.memoryUsage().rss;
   process.on('message', (message: { type: string }) => {
