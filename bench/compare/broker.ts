@@ -28,6 +28,19 @@ export async function waitForTopics(
   }
 }
 
+/**
+ * Creates the topics and waits until every listener knows them. Creation can answer with a transient
+ * error while leaders are elected (UNKNOWN_TOPIC_OR_PARTITION); the wait decides.
+ */
+export async function createTopics(
+  admin: KafkaPort,
+  names: readonly string[],
+  partitions: number,
+): Promise<void> {
+  await admin.ensureTopics(names.map((name) => ({ name, partitions }))).catch(() => undefined);
+  await waitForTopics(admin, names, partitions);
+}
+
 /** Writes the input, keyed by supply point, to `inbox(sender)`; returns the inboxes' end offsets. */
 export async function fill(
   admin: KafkaPort,

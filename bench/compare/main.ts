@@ -14,7 +14,15 @@ import { topicsFor } from '@kyodo/contracts';
 import { loadConfig, type KyodoConfig } from '@kyodo/config';
 import { dropDatabase } from '@kyodo/infra';
 import { KafkaJsClient, createKafkaClient, type KafkaClientKind, type KafkaPort } from '@kyodo/kafka';
-import { committedPast, fill, measureLatency, readOutputs, sleep, waitForTopics } from './broker';
+import {
+  committedPast,
+  createTopics,
+  fill,
+  measureLatency,
+  readOutputs,
+  sleep,
+  waitForTopics,
+} from './broker';
 import {
   consumerPerformance,
   kafkaLibs,
@@ -166,8 +174,7 @@ function plans(ctx: Context): Map<RowId, RowPlan> {
   const inboxesOf = (prefix: string) => workload.senders.map((s) => topicsFor(prefix).inbox(s));
   const baselineTopics = async (prefix: string) => {
     const names = [...inboxesOf(prefix), ...copyOutboxes(prefix)];
-    await admin.ensureTopics(names.map((name) => ({ name, partitions: options.partitions })));
-    await waitForTopics(admin, names, options.partitions);
+    await createTopics(admin, names, options.partitions);
     return () => deleteTopicsOf(admin, prefix);
   };
   const kyodo = (client: KafkaClientKind): RowPlan => {
@@ -235,8 +242,7 @@ function plans(ctx: Context): Map<RowId, RowPlan> {
         prepare: async (prefix) => {
           const topics = topicsFor(prefix);
           const names = [...inboxesOf(prefix), ...workload.registry.parties.map((p) => topics.outbox(p.id))];
-          await admin.ensureTopics(names.map((name) => ({ name, partitions: options.partitions })));
-          await waitForTopics(admin, names, options.partitions);
+          await createTopics(admin, names, options.partitions);
           return () => deleteTopicsOf(admin, prefix);
         },
         start: (prefix) =>
@@ -376,8 +382,7 @@ async function runCeiling(ctx: Context): Promise<RowResult[]> {
   const libs = kafkaLibs(config.cacheDir, config.stateDir);
   const bootstrap = config.kafkaBrokers.join(',');
   try {
-    await admin.ensureTopics([{ name: topic, partitions: options.partitions }]);
-    await waitForTopics(admin, [topic], options.partitions);
+    await createTopics(admin, [topic], options.partitions);
     // Three records written per input event: the fan-out's outputs.
     const produced = producerPerformance(
       libs,
