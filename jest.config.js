@@ -1,4 +1,4 @@
-// Two projects: `unit` (pure, no I/O, libs/**) and `integration` (real Kafka and PostgreSQL, test/**).
+// Two projects: `unit` (pure, no I/O: libs/**, apps/**, bench/**) and `integration` (real Kafka and PostgreSQL, test/**).
 // The integration project's global setup asks test/support/environment.ts for a broker and a database.
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.json');
@@ -20,7 +20,11 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/libs/**/*.spec.ts',
+        '<rootDir>/apps/**/*.spec.ts',
+        '<rootDir>/bench/**/*.spec.ts',
+      ],
     },
     {
       ...common,
