@@ -107,6 +107,10 @@ const MAX_ERRORS = 100;
 /** Rows staged per round trip. */
 const BATCH_ROWS = 5000;
 
+function seconds(from: number, to: number): string {
+  return `${((to - from) / 1000).toFixed(1)}s`;
+}
+
 function isLineDelimited(file: string): boolean {
   return /\.(ndjson|jsonl)$/i.test(file);
 }
@@ -144,9 +148,11 @@ async function importRegistryStream(
     reader = new RegistryLineReader(new Map(registeredBefore.map((party) => [party.id, party])));
     const staged = await stageLines(ctx, repository, reader, file, size);
     if (typeof staged === 'number') return staged;
+    const read = performance.now();
     const known = new Set([...registeredBefore.map((p) => p.id), ...reader.defined.map((p) => p.id)]);
     const errors = checkSecretParties(secrets, known);
     const duplicates = await staged.duplicates(MAX_ERRORS);
+    const checked = performance.now();
     for (const d of duplicates) {
       errors.push({
         file,
@@ -160,19 +166,20 @@ async function importRegistryStream(
       await staged.rollback();
       return reportErrors(ctx, errors);
     }
-    ctx.progress(`… merging into the registry`);
+    ctx.progress(
+      `… read, checked and staged in ${seconds(started, read)}, no duplicates (${seconds(read, checked)}); merging into the registry`,
+    );
     imported = await staged.commit();
+    ctx.progress(`… merged in ${seconds(checked, performance.now())}`);
   } catch (error) {
     ctx.progress(`kyodo: nothing was imported: ${messageOf(error)}`);
     return 1;
   } finally {
     await ds.destroy();
   }
-  const seconds = (performance.now() - started) / 1000;
+  const took = (performance.now() - started) / 1000;
   const rows = imported.parties + imported.enrollments + imported.consents + imported.agreements;
-  ctx.progress(
-    `… ${rows} rows in ${seconds.toFixed(1)}s (${Math.round(rows / Math.max(seconds, 0.001))} rows/s)`,
-  );
+  ctx.progress(`… ${rows} rows in ${took.toFixed(1)}s (${Math.round(rows / Math.max(took, 0.001))} rows/s)`);
   return afterImport(ctx, file, imported, registeredBefore, reader.defined, secrets);
 }
 

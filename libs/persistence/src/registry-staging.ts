@@ -1,4 +1,8 @@
 import type { Agreement, Consent, Enrollment, Party } from '@kyodo/contracts';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { RegistryImportError } from './errors';
 import { select } from './sql';
 
@@ -47,6 +51,8 @@ export interface MergeCounts {
  * each: a gateway then drops its whole cache, which costs less than reading the list.
  */
 export const CHANGE_LOG_MAX_SUPPLY_POINTS = 50_000;
+/** An import of at least this many rows refreshes the registry tables' planner statistics. */
+const ANALYZE_AFTER_ROWS = 10_000;
 /** Changes of versions older than the last this many are pruned (a gateway further behind reloads). */
 export const CHANGE_LOG_VERSIONS_KEPT = 10_000;
 
@@ -57,9 +63,13 @@ export const CHANGE_LOG_VERSIONS_KEPT = 10_000;
  * Must be used inside a transaction.
  */
 export class RegistryStaging {
-  private constructor(private readonly q: Queryable) {}
+  private constructor(
+    private readonly q: Queryable,
+    private readonly client: PoolClient,
+  ) {}
 
-  static async create(q: Queryable): Promise<RegistryStaging> {
+  /** `client`: the pg connection under `q`, for COPY. */
+  static async create(q: Queryable, client: PoolClient): Promise<RegistryStaging> {
     for (const sql of [
       `CREATE TEMP TABLE stage_party (source int, line int, id text, role text, name text, area text,
          suspended boolean) ON COMMIT DROP`,
@@ -74,76 +84,46 @@ export class RegistryStaging {
     ]) {
       await q.query(sql);
     }
-    return new RegistryStaging(q);
+    return new RegistryStaging(q, client);
   }
 
-  /** One multi-row INSERT per kind present (column arrays through unnest: no per-row parameters). */
+  /** One COPY per kind present (text format: no statement per row, no parameters). */
   async stage(rows: StagedRows): Promise<void> {
-    const origin = (r: { origin?: RowOrigin }) => r.origin ?? { source: 0, line: 0 };
     const { parties = [], enrollments = [], consents = [], agreements = [] } = rows;
-    if (parties.length > 0) {
-      await this.q.query(
-        `INSERT INTO stage_party
-         SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[])`,
-        [
-          parties.map((p) => origin(p).source),
-          parties.map((p) => origin(p).line),
-          parties.map((p) => p.id),
-          parties.map((p) => p.role),
-          parties.map((p) => p.name),
-          parties.map((p) => p.area ?? null),
-          parties.map((p) => p.suspended === true),
-        ],
-      );
-    }
-    if (enrollments.length > 0) {
-      await this.q.query(
-        `INSERT INTO stage_enrollment
-         SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::date[], $6::date[])`,
-        [
-          enrollments.map((e) => origin(e).source),
-          enrollments.map((e) => origin(e).line),
-          enrollments.map((e) => e.aggregatorId),
-          enrollments.map((e) => e.supplyPointId),
-          enrollments.map((e) => e.from),
-          enrollments.map((e) => e.to),
-        ],
-      );
-    }
-    if (consents.length > 0) {
-      // Categories travel as one array literal per row: unnest cannot take a ragged 2-D array.
-      await this.q.query(
-        `INSERT INTO stage_consent
-         SELECT s, l, id, tp, sp, c::text[], f, t, r
-           FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[],
-                       $8::date[], $9::timestamptz[]) AS x(s, l, id, tp, sp, c, f, t, r)`,
-        [
-          consents.map((c) => origin(c).source),
-          consents.map((c) => origin(c).line),
-          consents.map((c) => c.id),
-          consents.map((c) => c.thirdPartyId),
-          consents.map((c) => c.supplyPointId),
-          consents.map((c) => `{${c.categories.join(',')}}`),
-          consents.map((c) => c.from),
-          consents.map((c) => c.to),
-          consents.map((c) => c.revokedAt ?? null),
-        ],
-      );
-    }
-    if (agreements.length > 0) {
-      await this.q.query(
-        `INSERT INTO stage_agreement
-         SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::date[], $6::date[])`,
-        [
-          agreements.map((a) => origin(a).source),
-          agreements.map((a) => origin(a).line),
-          agreements.map((a) => a.id),
-          agreements.map((a) => a.thirdPartyId),
-          agreements.map((a) => a.from),
-          agreements.map((a) => a.to),
-        ],
-      );
-    }
+    await this.copy(
+      'stage_party',
+      parties.map((p) =>
+        copyLine(p, [p.id, p.role, p.name, p.area ?? null, p.suspended === true ? 't' : 'f']),
+      ),
+    );
+    await this.copy(
+      'stage_enrollment',
+      enrollments.map((e) => copyLine(e, [e.aggregatorId, e.supplyPointId, e.from, e.to])),
+    );
+    await this.copy(
+      'stage_consent',
+      consents.map((c) =>
+        copyLine(c, [
+          c.id,
+          c.thirdPartyId,
+          c.supplyPointId,
+          `{${c.categories.join(',')}}`,
+          c.from,
+          c.to,
+          c.revokedAt ?? null,
+        ]),
+      ),
+    );
+    await this.copy(
+      'stage_agreement',
+      agreements.map((a) => copyLine(a, [a.id, a.thirdPartyId, a.from, a.to])),
+    );
+  }
+
+  private async copy(table: string, rows: readonly string[]): Promise<void> {
+    if (rows.length === 0) return;
+    const sink = this.client.query(copyFrom(`COPY ${table} FROM STDIN`));
+    await pipeline(Readable.from([rows.join('')]), sink);
   }
 
   /** Keys staged more than once, first occurrence and the next, in source and line order. */
@@ -193,6 +173,9 @@ export class RegistryStaging {
    */
   async merge(version: string): Promise<MergeCounts> {
     const q = this.q;
+    // Temporary tables are never analysed on their own: without statistics a large import's joins
+    // would be planned for a handful of rows.
+    await q.query(`ANALYZE stage_party, stage_enrollment, stage_consent, stage_agreement`);
     const changedParties = await select<{ n: number }>(
       q,
       `WITH up AS (
@@ -280,6 +263,11 @@ export class RegistryStaging {
       `SELECT (SELECT count(*)::int FROM stage_party) AS p, (SELECT count(*)::int FROM stage_enrollment) AS e,
               (SELECT count(*)::int FROM stage_consent) AS c, (SELECT count(*)::int FROM stage_agreement) AS a`,
     );
+    if (counts.p + counts.e + counts.c + counts.a >= ANALYZE_AFTER_ROWS) {
+      // A gateway looks supply points up by index; stale statistics after a bulk load would have
+      // the planner scan the whole table for a batch's few hundred (autovacuum may come much later).
+      await q.query(`ANALYZE party, enrollment, consent, agreement`);
+    }
     return {
       parties: counts.p,
       enrollments: counts.e,
@@ -326,4 +314,20 @@ export class RegistryStaging {
       );
     }
   }
+}
+
+/** One row of COPY's text format: the origin, then the fields, tab-separated, `\N` for null. */
+function copyLine(row: { origin?: RowOrigin }, fields: readonly (string | null)[]): string {
+  const origin = row.origin ?? { source: 0, line: 0 };
+  let line = `${origin.source}\t${origin.line}`;
+  for (const field of fields) line += `\t${field === null ? '\\N' : escapeCopy(field)}`;
+  return `${line}\n`;
+}
+
+function escapeCopy(value: string): string {
+  return /[\\\t\n\r]/.test(value)
+    ? value.replace(/[\\\t\n\r]/g, (c) =>
+        c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+      )
+    : value;
 }

@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type {
   Agreement,
@@ -75,26 +76,31 @@ export class RegistryRepository {
     rejectDuplicates('consent', data.consents, (c) => c.id);
     const agreements = data.agreements ?? [];
     rejectDuplicates('agreement', agreements, (a) => a.id);
+    const q = this.ds.createQueryRunner();
+    const client = (await q.connect()) as PoolClient;
     try {
-      return await this.ds.transaction(async (m) => {
-        const bumped = await bumpVersion(m, data.agreements !== undefined);
-        const staging = await RegistryStaging.create(m);
-        for (const chunk of chunks(data.parties)) await staging.stage({ parties: chunk });
-        for (const chunk of chunks(data.enrollments)) await staging.stage({ enrollments: chunk });
-        for (const chunk of chunks(data.consents)) await staging.stage({ consents: chunk });
-        for (const chunk of chunks(agreements)) await staging.stage({ agreements: chunk });
-        const merged = await staging.merge(bumped.version);
-        return {
-          parties: merged.parties,
-          enrollments: merged.enrollments,
-          consents: merged.consents,
-          agreements: merged.agreements,
-          agreementsListed: bumped.agreementsListed,
-          version: bumped.version,
-        };
-      });
+      await q.startTransaction();
+      const bumped = await bumpVersion(q, data.agreements !== undefined);
+      const staging = await RegistryStaging.create(q, client);
+      for (const chunk of chunks(data.parties)) await staging.stage({ parties: chunk });
+      for (const chunk of chunks(data.enrollments)) await staging.stage({ enrollments: chunk });
+      for (const chunk of chunks(data.consents)) await staging.stage({ consents: chunk });
+      for (const chunk of chunks(agreements)) await staging.stage({ agreements: chunk });
+      const merged = await staging.merge(bumped.version);
+      await q.commitTransaction();
+      return {
+        parties: merged.parties,
+        enrollments: merged.enrollments,
+        consents: merged.consents,
+        agreements: merged.agreements,
+        agreementsListed: bumped.agreementsListed,
+        version: bumped.version,
+      };
     } catch (error) {
+      if (q.isTransactionActive) await q.rollbackTransaction();
       throw importError(error);
+    } finally {
+      await q.release();
     }
   }
 
@@ -105,10 +111,10 @@ export class RegistryRepository {
    */
   async beginBulkImport(options: { agreementsListed: boolean }): Promise<BulkRegistryImport> {
     const q = this.ds.createQueryRunner();
-    await q.connect();
+    const client = (await q.connect()) as PoolClient;
     try {
       await q.startTransaction();
-      const staging = await RegistryStaging.create(q);
+      const staging = await RegistryStaging.create(q, client);
       return new BulkRegistryImport(q, staging, options.agreementsListed);
     } catch (error) {
       await q.release();
