@@ -141,12 +141,13 @@ async function importRegistryStream(
   let registeredBefore: readonly Party[];
   let reader: RegistryLineReader;
   let imported: RegistryImportResult;
+  let staged: BulkRegistryImport | number | undefined;
   try {
     await runMigrations(ds);
     const repository = new RegistryRepository(ds);
     registeredBefore = (await repository.loadDirectory()).parties;
     reader = new RegistryLineReader(new Map(registeredBefore.map((party) => [party.id, party])));
-    const staged = await stageLines(ctx, repository, reader, file, size);
+    staged = await stageLines(ctx, repository, reader, file, size);
     if (typeof staged === 'number') return staged;
     const read = performance.now();
     const known = new Set([...registeredBefore.map((p) => p.id), ...reader.defined.map((p) => p.id)]);
@@ -172,6 +173,8 @@ async function importRegistryStream(
     imported = await staged.commit();
     ctx.progress(`… merged in ${seconds(checked, performance.now())}`);
   } catch (error) {
+    // Its connection goes back to the pool before the pool closes (a no-op once committed).
+    if (typeof staged === 'object') await staged.rollback().catch(() => undefined);
     ctx.progress(`kyodo: nothing was imported: ${messageOf(error)}`);
     return 1;
   } finally {
