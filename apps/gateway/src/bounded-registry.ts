@@ -1,4 +1,4 @@
-import { RegistrySnapshot, SUPPLY_POINT_ID_PATTERN } from '@kyodo/contracts';
+import { RegistrySnapshot, SUPPLY_POINT_ID_PATTERN, type SupplyPointRows } from '@kyodo/contracts';
 import type { RegistryChanges, RegistryRepository } from '@kyodo/persistence';
 import { SupplyPointCache } from './supply-point-cache';
 
@@ -21,6 +21,15 @@ export type CatchUp =
 
 const SUPPLY_POINT_ID_LENGTH = 22;
 
+const NOT_LOOKED_UP: SupplyPointRows = {
+  enrollmentsFor: () => {
+    throw new Error('supply points are looked up per batch: route with BoundedRegistry.forBatch');
+  },
+  consentsFor: () => {
+    throw new Error('supply points are looked up per batch: route with BoundedRegistry.forBatch');
+  },
+};
+
 /**
  * The registry as a gateway holds it: parties and agreements (a few thousand rows) whole, the
  * enrollments and consents of supply points (millions) only for the supply points recent batches
@@ -32,6 +41,7 @@ const SUPPLY_POINT_ID_LENGTH = 22;
  */
 export class BoundedRegistry {
   private held = RegistrySnapshot.empty();
+  private guarded = this.held.withSupplyPoints(NOT_LOOKED_UP);
   private heldVersion: string | undefined;
   private readonly cache: SupplyPointCache;
   private exclusive: Promise<unknown> = Promise.resolve();
@@ -43,9 +53,12 @@ export class BoundedRegistry {
     this.cache = new SupplyPointCache(maxSupplyPoints, (ids) => repository.loadSupplyPoints(ids));
   }
 
-  /** The parties and agreements (no supply point's rows: see `forBatch`). */
+  /**
+   * The parties and agreements. Asking it for a supply point's rows throws: routing with it instead
+   * of `forBatch` would quietly find no enrollment and no consent.
+   */
   get directory(): RegistrySnapshot {
-    return this.held;
+    return this.guarded;
   }
 
   get version(): string | undefined {
@@ -113,6 +126,7 @@ export class BoundedRegistry {
       consents: [],
       ...(loaded.agreements === undefined ? {} : { agreements: loaded.agreements }),
     });
+    this.guarded = this.held.withSupplyPoints(NOT_LOOKED_UP);
     return loaded.version;
   }
 
