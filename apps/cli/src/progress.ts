@@ -74,7 +74,10 @@ export function startProgress(io: CommandIo, label: string, options: ProgressOpt
     },
     setTotal(t) {
       total = t;
-      nextLine = Math.max(done + 1, every());
+      // The next line at the next multiple of the step: a total re-estimated as work goes on
+      // (a streamed file) must not print a line per increment.
+      const step = every();
+      nextLine = (Math.floor(done / step) + 1) * step;
     },
     stop() {
       /* the command prints its own summary */

@@ -227,7 +227,8 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     const pipeline = this.pipeline;
     if (pipeline) await this.accepted.prepare(batch.generation, pipeline);
     const out: ProducedRecord[] = [];
-    const stats = this.router.routeBatch(batch.records, this.registry.current(), out as OutputRecord[]);
+    const registry = await this.registry.forBatch(batch.records);
+    const stats = this.router.routeBatch(batch.records, registry, out as OutputRecord[]);
     for (const state of this.accepted.stateRecords()) out.push(state);
     this.uncommitted = stats;
     if (stats.rejected > 0) {

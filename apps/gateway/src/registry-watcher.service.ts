@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { RegistrySnapshot, topicsFor } from '@kyodo/contracts';
+import { topicsFor, type RegistrySnapshot } from '@kyodo/contracts';
 import type { KyodoConfig } from '@kyodo/config';
 import type { KafkaPort } from '@kyodo/kafka';
 import type { KyodoMetrics, Logger } from '@kyodo/observability';
@@ -16,23 +16,25 @@ import {
   topicOptions,
 } from '@kyodo/platform';
 import { RegistryFreshness } from './registry-freshness';
+import { BoundedRegistry, type CatchUp } from './bounded-registry';
 
 export type RegistryListener = (snapshot: RegistrySnapshot) => Promise<void>;
 
 /**
- * Keeps the gateway's registry current: polls the registry version (a cheap query) and, when an import
- * changed it, loads a new immutable snapshot, makes sure the new parties' topics exist and tells the
- * listeners. A failed poll keeps the last good snapshot and is retried on the next tick; once the last
- * successful one is older than KYODO_REGISTRY_MAX_STALENESS_MS the copy counts as stale (`isCurrent()`
- * is false, logged and measured) until a refresh succeeds again.
+ * Keeps the gateway's registry current without holding all of it (see BoundedRegistry: parties and
+ * agreements whole, supply points' enrollments and consents per batch through a bounded cache). It
+ * polls the registry version (a cheap query) and, when an import changed it, applies the change log
+ * after the version it holds; when the parties changed, new parties' topics are made and the
+ * listeners told. A failed poll keeps what it holds and is retried on the next tick; once the last
+ * successful one is older than KYODO_REGISTRY_MAX_STALENESS_MS the copy counts as stale
+ * (`isCurrent()` is false, logged and measured) until a refresh succeeds again.
  */
 @Injectable()
 export class RegistryWatcher implements OnModuleDestroy {
-  private snapshot = RegistrySnapshot.empty();
-  private version: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners: RegistryListener[] = [];
   private readonly repository: RegistryRepository;
+  private readonly registry: BoundedRegistry;
   private polling: Promise<void> | undefined;
   private readonly freshness: RegistryFreshness;
 
@@ -45,6 +47,7 @@ export class RegistryWatcher implements OnModuleDestroy {
     @Inject(CLOCK) clock: () => Date,
   ) {
     this.repository = new RegistryRepository(dataSource);
+    this.registry = new BoundedRegistry(this.repository, config.registryCacheSupplyPoints);
     this.freshness = new RegistryFreshness(config.registryMaxStalenessMs, clock, (change) => {
       metrics.registryStale.set(change.stale ? 1 : 0);
       if (change.stale) {
@@ -58,8 +61,20 @@ export class RegistryWatcher implements OnModuleDestroy {
     });
   }
 
+  /** The parties and agreements (no supply point's rows: see `forBatch`). */
   current(): RegistrySnapshot {
-    return this.snapshot;
+    return this.registry.directory;
+  }
+
+  /** The registry to route these records with (see BoundedRegistry.forBatch). */
+  async forBatch(records: readonly { readonly key: Buffer | null }[]): Promise<RegistrySnapshot> {
+    const before = this.registry.cached;
+    const snapshot = await this.registry.forBatch(records);
+    const after = this.registry.cached;
+    this.metrics.registrySupplyPointLookups.inc({ from: 'cache' }, after.hits - before.hits);
+    this.metrics.registrySupplyPointLookups.inc({ from: 'database' }, after.misses - before.misses);
+    this.metrics.registrySupplyPointsCached.set(after.size);
+    return snapshot;
   }
 
   /** Whether the registry copy was confirmed current within the staleness bound (contract v1.1). */
@@ -73,7 +88,7 @@ export class RegistryWatcher implements OnModuleDestroy {
     this.listeners.push(listener);
   }
 
-  /** Loads the registry once (failing loudly), then keeps polling. */
+  /** Loads the parties once (failing loudly), then keeps polling. */
   async start(): Promise<RegistrySnapshot> {
     await this.refresh();
     this.timer = setInterval(() => {
@@ -87,35 +102,62 @@ export class RegistryWatcher implements OnModuleDestroy {
         });
     }, this.config.registryRefreshMs);
     this.timer.unref();
-    return this.snapshot;
+    return this.registry.directory;
   }
 
   async refresh(): Promise<void> {
     // Taken before asking: the copy is known current as of the moment the question was put.
     const asked = this.freshness.now();
     const version = String(await this.repository.currentVersion());
-    if (version === this.version) {
+    if (version === this.registry.version) {
       this.freshness.confirmed(asked);
       return;
     }
-    const loaded = await this.repository.loadSnapshot();
-    const snapshot = new RegistrySnapshot(loaded.data);
-    const created = await provisionTopics(
-      this.kafka,
-      topicsFor(this.config.topicPrefix),
-      snapshot.parties.keys(),
-      this.config.partitionsPerTopic,
-      topicOptions(this.config),
-    );
-    this.snapshot = snapshot;
-    this.version = String(loaded.version);
+    const done = await this.registry.catchUp();
+    const partiesChanged = done.kind === 'reloaded' || done.directoryChanged;
+    if (partiesChanged) {
+      const created = await provisionTopics(
+        this.kafka,
+        topicsFor(this.config.topicPrefix),
+        this.registry.directory.parties.keys(),
+        this.config.partitionsPerTopic,
+        topicOptions(this.config),
+      );
+      if (created.length > 0) this.logger.info({ topicsCreated: created.length }, 'party topics created');
+    }
     this.freshness.confirmed(asked);
-    this.metrics.registryVersion.set(Number(loaded.version));
+    this.metrics.registryVersion.set(Number(done.version));
+    this.report(done);
+    if (partiesChanged) for (const listener of this.listeners) await listener(this.registry.directory);
+  }
+
+  private report(done: CatchUp): void {
+    this.metrics.registrySupplyPointsCached.set(this.registry.cached.size);
+    if (done.kind === 'reloaded') {
+      this.metrics.registryReloads.inc();
+      this.logger.info(
+        { registryVersion: done.version, parties: this.registry.directory.parties.size, why: done.why },
+        'registry loaded',
+      );
+      return;
+    }
+    const { changes } = done;
+    const applied = this.metrics.registryChangesApplied;
+    if (changes.supplyPoints === 'all') applied.inc({ kind: 'all-supply-points' });
+    else applied.inc({ kind: 'supply-point' }, changes.supplyPoints.length);
+    applied.inc({ kind: 'party' }, changes.parties.length);
+    applied.inc({ kind: 'agreement' }, changes.agreements.length);
     this.logger.info(
-      { registryVersion: this.version, parties: snapshot.parties.size, topicsCreated: created.length },
-      'registry loaded',
+      {
+        from: done.from,
+        registryVersion: done.version,
+        parties: changes.parties.length,
+        agreements: changes.agreements.length,
+        supplyPoints: changes.supplyPoints === 'all' ? 'all' : changes.supplyPoints.length,
+        evicted: done.evicted,
+      },
+      'registry changes applied',
     );
-    for (const listener of this.listeners) await listener(snapshot);
   }
 
   async onModuleDestroy(): Promise<void> {

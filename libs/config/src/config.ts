@@ -50,6 +50,8 @@ export interface KyodoConfig {
    * registry is current again (a revocation may be missing); other relations continue.
    */
   readonly registryMaxStalenessMs: number;
+  /** How many supply points' enrollments and consents a gateway keeps between batches (an LRU cache). */
+  readonly registryCacheSupplyPoints: number;
   readonly partitionsPerTopic: number;
   /**
    * KYODO_INSTANCE_ID: names this instance's transactional producer, so a restarted instance fences its
@@ -219,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     stateDir: env.KYODO_STATE_DIR ?? join(cacheDir, 'state'),
     registryRefreshMs,
     registryMaxStalenessMs,
+    registryCacheSupplyPoints: int(env, 'KYODO_REGISTRY_CACHE_SUPPLY_POINTS', 100_000, 1),
     partitionsPerTopic: int(env, 'KYODO_PARTITIONS', 3, 1),
     instanceId: instanceId(env),
     duplicateWindowMs: int(env, 'KYODO_DUPLICATE_WINDOW_HOURS', 7 * 24, 1) * 3600_000,

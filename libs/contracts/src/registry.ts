@@ -75,6 +75,12 @@ export interface RegistryData {
   readonly agreements?: readonly Agreement[];
 }
 
+/** The enrollments and consents of supply points, looked up elsewhere than in `RegistryData`. */
+export interface SupplyPointRows {
+  enrollmentsFor(supplyPointId: string): readonly Enrollment[];
+  consentsFor(supplyPointId: string): readonly Consent[];
+}
+
 /** An immutable, indexed view of the registry, built once per refresh and shared by every evaluation. */
 export class RegistrySnapshot {
   readonly parties: ReadonlyMap<string, Party>;
@@ -85,6 +91,8 @@ export class RegistrySnapshot {
   private readonly agreementsByThirdParty = new Map<string, Agreement[]>();
   /** Whether the registry lists agreements, so that consented third parties need one in force. */
   readonly agreementsListed: boolean;
+  /** Set on a view made by `withSupplyPoints`: where enrollments and consents are found instead. */
+  private supplyPoints: SupplyPointRows | undefined;
 
   constructor(readonly data: RegistryData) {
     const parties = new Map<string, Party>();
@@ -114,11 +122,24 @@ export class RegistrySnapshot {
     return this.tdsoByArea.get(area);
   }
 
+  /**
+   * A view with this snapshot's parties and agreements (shared, not copied) whose enrollments and
+   * consents come from `rows`: a registry too large to hold whole is looked up per batch, for the
+   * batch's supply points only. `data` still holds only what this snapshot was built from.
+   */
+  withSupplyPoints(rows: SupplyPointRows): RegistrySnapshot {
+    const view = Object.create(this) as RegistrySnapshot;
+    view.supplyPoints = rows;
+    return view;
+  }
+
   enrollmentsFor(supplyPointId: string): readonly Enrollment[] {
+    if (this.supplyPoints !== undefined) return this.supplyPoints.enrollmentsFor(supplyPointId);
     return this.enrollmentsBySupplyPoint.get(supplyPointId) ?? [];
   }
 
   consentsFor(supplyPointId: string): readonly Consent[] {
+    if (this.supplyPoints !== undefined) return this.supplyPoints.consentsFor(supplyPointId);
     return this.consentsBySupplyPoint.get(supplyPointId) ?? [];
   }
 

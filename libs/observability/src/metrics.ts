@@ -108,6 +108,28 @@ export class KyodoMetrics {
     help: 'Seconds since the gateway last confirmed its registry copy current',
     registers: [this.registry],
   });
+  readonly registryReloads = new Counter({
+    name: 'kyodo_registry_reloads_total',
+    help: 'Times the gateway dropped every supply point it held and reloaded the parties (start, or a change log it could not follow)',
+    registers: [this.registry],
+  });
+  readonly registryChangesApplied = new Counter({
+    name: 'kyodo_registry_changes_applied_total',
+    help: 'Registry changes the gateway applied from the change log, by kind (party, agreement, supply-point, all-supply-points)',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly registrySupplyPointLookups = new Counter({
+    name: 'kyodo_registry_supply_point_lookups_total',
+    help: "Supply points a batch needed, by where their enrollments and consents were found: 'cache' or 'database'",
+    labelNames: ['from'],
+    registers: [this.registry],
+  });
+  readonly registrySupplyPointsCached = new Gauge({
+    name: 'kyodo_registry_supply_points_cached',
+    help: 'Supply points whose enrollments and consents the gateway holds (bounded by KYODO_REGISTRY_CACHE_SUPPLY_POINTS)',
+    registers: [this.registry],
+  });
 
   constructor(collectDefaults = true) {
     if (collectDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'kyodo_' });

@@ -171,6 +171,8 @@ export interface RegistryVersionRow {
   singleton: boolean;
   version: string;
   agreementsListed: boolean;
+  /** The change log (registry_change) holds every change of the versions after this one. */
+  changesKeptAfter: string;
   updatedAt: Date;
 }
 
@@ -181,6 +183,7 @@ export const RegistryVersionEntity = new EntitySchema<RegistryVersionRow>({
     singleton: { type: 'boolean', primary: true, default: true },
     version: { type: 'bigint' },
     agreementsListed: { name: 'agreements_listed', type: 'boolean', default: false },
+    changesKeptAfter: { name: 'changes_kept_after', type: 'bigint', default: 0 },
     updatedAt: { name: 'updated_at', type: 'timestamptz', default: now },
   },
   checks: [{ name: 'registry_version_singleton_check', expression: 'singleton' }],

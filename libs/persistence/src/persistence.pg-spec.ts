@@ -101,6 +101,7 @@ describe('migrations', () => {
       'SubjectNotices1764201600101',
       'Trust1764466200000',
       'DlqOperations1764480000000',
+      'RegistryChanges1764547200000',
     ]);
     await expect(runMigrations(ds)).resolves.toEqual([]);
     const tables = await ds.query<{ tablename: string }[]>(
@@ -120,6 +121,7 @@ describe('migrations', () => {
         'enrollment',
         'kyodo_migrations',
         'party',
+        'registry_change',
         'registry_version',
       ]),
     );

@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { PoolClient } from 'pg';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type {
   Agreement,
   AreaCode,
@@ -10,7 +11,8 @@ import type {
   RegistryData,
 } from '@kyodo/contracts';
 import { PersistenceError, pgError, RegistryImportError } from './errors';
-import { rowsOf, select } from './sql';
+import { RegistryStaging, type StagedDuplicate, type StagedRows } from './registry-staging';
+import { select } from './sql';
 
 export interface RegistryImportResult {
   readonly parties: number;
@@ -27,6 +29,26 @@ export interface LoadedRegistry {
   /** The version the data belongs to (read in the same snapshot). */
   readonly version: string;
   readonly data: RegistryData;
+}
+
+/** The parties and agreements of the registry, and the version they belong to. */
+export interface RegistryDirectory {
+  readonly version: string;
+  readonly parties: readonly Party[];
+  /** Present when the registry lists agreements (see `RegistryData.agreements`). */
+  readonly agreements?: readonly Agreement[];
+}
+
+/** What changed between two versions, as the change log says (see `changesSince`). */
+export interface RegistryChanges {
+  readonly version: string;
+  readonly agreementsListed: boolean;
+  /** False when the log does not reach back far enough: reload everything. */
+  readonly complete: boolean;
+  /** Changed party ids; `*` when there were too many to name. */
+  readonly parties: readonly string[];
+  readonly agreements: readonly string[];
+  readonly supplyPoints: readonly string[] | 'all';
 }
 
 const CHUNK = 5000;
@@ -54,33 +76,159 @@ export class RegistryRepository {
     rejectDuplicates('consent', data.consents, (c) => c.id);
     const agreements = data.agreements ?? [];
     rejectDuplicates('agreement', agreements, (a) => a.id);
+    const q = this.ds.createQueryRunner();
+    const client = (await q.connect()) as PoolClient;
     try {
-      return await this.ds.transaction(async (m) => {
-        // Taken first: concurrent imports wait here instead of interleaving their upserts.
-        const bumped = rowsOf<{ version: string; agreements_listed: boolean }>(
-          await m.query(
-            `UPDATE registry_version SET version = version + 1, updated_at = now(),
-                    agreements_listed = agreements_listed OR $1
-              RETURNING version::text AS version, agreements_listed`,
-            [data.agreements !== undefined],
-          ),
-        );
-        await upsertParties(m, data.parties);
-        await upsertEnrollments(m, data.enrollments);
-        await upsertConsents(m, data.consents);
-        await upsertAgreements(m, agreements);
-        await checkRoles(m);
-        return {
-          parties: data.parties.length,
-          enrollments: data.enrollments.length,
-          consents: data.consents.length,
-          agreements: agreements.length,
-          agreementsListed: bumped[0].agreements_listed,
-          version: bumped[0].version,
-        };
-      });
+      await q.startTransaction();
+      const bumped = await bumpVersion(q, data.agreements !== undefined);
+      const staging = await RegistryStaging.create(q, client);
+      for (const chunk of chunks(data.parties)) await staging.stage({ parties: chunk });
+      for (const chunk of chunks(data.enrollments)) await staging.stage({ enrollments: chunk });
+      for (const chunk of chunks(data.consents)) await staging.stage({ consents: chunk });
+      for (const chunk of chunks(agreements)) await staging.stage({ agreements: chunk });
+      const merged = await staging.merge(bumped.version);
+      await q.commitTransaction();
+      return {
+        parties: merged.parties,
+        enrollments: merged.enrollments,
+        consents: merged.consents,
+        agreements: merged.agreements,
+        agreementsListed: bumped.agreementsListed,
+        version: bumped.version,
+      };
     } catch (error) {
+      if (q.isTransactionActive) await q.rollbackTransaction();
       throw importError(error);
+    } finally {
+      await q.release();
+    }
+  }
+
+  /**
+   * An import too large to hold in memory: rows are staged batch by batch (`stage`), checked for
+   * duplicates (`duplicates`), then merged and committed (`commit`) or dropped (`rollback`), all in
+   * one transaction on a connection of its own. Same guarantees as `importRegistry`.
+   */
+  async beginBulkImport(options: { agreementsListed: boolean }): Promise<BulkRegistryImport> {
+    const q = this.ds.createQueryRunner();
+    const client = (await q.connect()) as PoolClient;
+    try {
+      await q.startTransaction();
+      const staging = await RegistryStaging.create(q, client);
+      return new BulkRegistryImport(q, staging, options.agreementsListed);
+    } catch (error) {
+      await q.release();
+      throw importError(error);
+    }
+  }
+
+  /**
+   * What a gateway holds whole: the parties, the agreements when listed, and the version they belong
+   * to, from one consistent snapshot. Enrollments and consents are looked up per supply point.
+   */
+  async loadDirectory(): Promise<RegistryDirectory> {
+    return this.readOnly(async (q) => {
+      const [head] = await select<VersionRow>(q, VERSION_SQL);
+      const parties = await select<PartyRow>(
+        q,
+        `SELECT id, role, name, area, suspended FROM party ORDER BY id`,
+      );
+      const agreements = head?.agreements_listed
+        ? await select<AgreementRow>(
+            q,
+            `SELECT id, third_party_id,
+                    to_char(from_date, 'YYYY-MM-DD') AS "from", to_char(to_date, 'YYYY-MM-DD') AS "to"
+               FROM agreement ORDER BY id`,
+          )
+        : undefined;
+      return {
+        version: head?.version ?? '0',
+        parties: parties.map(toParty),
+        ...(agreements === undefined ? {} : { agreements: agreements.map(toAgreement) }),
+      };
+    });
+  }
+
+  /**
+   * The enrollments and consents of these supply points, ordered as `loadSnapshot` orders them (so a
+   * per-supply-point list is the same either way), read in one snapshot.
+   */
+  async loadSupplyPoints(
+    supplyPointIds: readonly string[],
+  ): Promise<{ enrollments: Enrollment[]; consents: Consent[] }> {
+    if (supplyPointIds.length === 0) return { enrollments: [], consents: [] };
+    return this.readOnly(async (q) => {
+      const ids = [...supplyPointIds];
+      const enrollments = await select<EnrollmentRow>(
+        q,
+        `SELECT aggregator_id, supply_point_id,
+                to_char(from_date, 'YYYY-MM-DD') AS "from", to_char(to_date, 'YYYY-MM-DD') AS "to"
+           FROM enrollment WHERE supply_point_id = ANY($1::text[])
+          ORDER BY supply_point_id, aggregator_id, from_date`,
+        [ids],
+      );
+      const consents = await select<ConsentRow>(
+        q,
+        `SELECT id, third_party_id, supply_point_id, categories,
+                to_char(from_date, 'YYYY-MM-DD') AS "from", to_char(to_date, 'YYYY-MM-DD') AS "to", revoked_at
+           FROM consent WHERE supply_point_id = ANY($1::text[]) ORDER BY id`,
+        [ids],
+      );
+      return { enrollments: enrollments.map(toEnrollment), consents: consents.map(toConsent) };
+    });
+  }
+
+  /**
+   * What changed after version `since`, up to the current version, from the change log: the parties,
+   * agreements and supply points named (at most `limit` of them; past that `supplyPoints` is `all`).
+   * `complete` is false when the log no longer reaches back to `since` (pruned, or written before the
+   * log existed): the caller then reloads everything.
+   */
+  async changesSince(since: string, limit: number): Promise<RegistryChanges> {
+    return this.readOnly(async (q) => {
+      const [head] = await select<VersionRow>(q, VERSION_SQL);
+      const version = head?.version ?? '0';
+      const base = { version, agreementsListed: head?.agreements_listed === true };
+      if (BigInt(since) < BigInt(head?.changes_kept_after ?? '0')) {
+        return { ...base, complete: false, parties: [], agreements: [], supplyPoints: 'all' };
+      }
+      const rows = await select<{ kind: string; key: string }>(
+        q,
+        `SELECT DISTINCT kind, key FROM registry_change
+          WHERE version > $1::bigint AND version <= $2::bigint
+          ORDER BY kind, key LIMIT $3`,
+        [since, version, limit + 1],
+      );
+      const parties: string[] = [];
+      const agreements: string[] = [];
+      const supplyPoints: string[] = [];
+      let all = rows.length > limit;
+      for (const row of rows) {
+        if (row.kind === 'party') parties.push(row.key);
+        else if (row.kind === 'agreement') agreements.push(row.key);
+        else if (row.kind === 'supply-point') {
+          if (row.key === '*') all = true;
+          else supplyPoints.push(row.key);
+        }
+      }
+      // Cut short, the party and agreement lists may be cut too: say they changed without naming them.
+      if (rows.length > limit) parties.push('*');
+      return { ...base, complete: true, parties, agreements, supplyPoints: all ? 'all' : supplyPoints };
+    });
+  }
+
+  private async readOnly<T>(work: (q: QueryRunner) => Promise<T>): Promise<T> {
+    const q = this.ds.createQueryRunner();
+    await q.connect();
+    try {
+      await q.query('START TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        return await work(q);
+      } finally {
+        await q.query('COMMIT');
+      }
+    } finally {
+      await q.release();
     }
   }
 
@@ -189,129 +337,151 @@ export class RegistryRepository {
   }
 }
 
-async function upsertParties(m: EntityManager, parties: readonly Party[]): Promise<void> {
-  for (const chunk of chunks(parties)) {
-    await m.query(
-      `INSERT INTO party (id, role, name, area, suspended)
-       SELECT id, role, name, area, suspended
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, role text, name text, area text, suspended boolean)
-       ON CONFLICT (id) DO UPDATE
-         SET role = EXCLUDED.role, name = EXCLUDED.name, area = EXCLUDED.area,
-             suspended = EXCLUDED.suspended, updated_at = now()
-         WHERE (party.role, party.name, party.area, party.suspended)
-               IS DISTINCT FROM (EXCLUDED.role, EXCLUDED.name, EXCLUDED.area, EXCLUDED.suspended)`,
-      [
-        JSON.stringify(
-          chunk.map((p) => ({
-            id: p.id,
-            role: p.role,
-            name: p.name,
-            area: p.area ?? null,
-            suspended: p.suspended === true,
-          })),
-        ),
-      ],
-    );
+/** A bulk import in progress: one transaction on a connection of its own (see `beginBulkImport`). */
+export class BulkRegistryImport {
+  private done = false;
+
+  constructor(
+    private readonly q: QueryRunner,
+    private readonly staging: RegistryStaging,
+    private readonly agreementsListed: boolean,
+  ) {}
+
+  async stage(rows: StagedRows): Promise<void> {
+    try {
+      await this.staging.stage(rows);
+    } catch (error) {
+      throw importError(error);
+    }
+  }
+
+  /** Keys staged twice (first and next occurrence), at most `limit`. */
+  duplicates(limit = 100): Promise<StagedDuplicate[]> {
+    return this.staging.duplicates(limit);
+  }
+
+  /** Bumps the version, merges what was staged, records the changes and commits; on error rolls back. */
+  async commit(): Promise<RegistryImportResult & { supplyPointsChanged: number }> {
+    try {
+      const bumped = await bumpVersion(this.q, this.agreementsListed);
+      const merged = await this.staging.merge(bumped.version);
+      await this.q.commitTransaction();
+      this.done = true;
+      return {
+        parties: merged.parties,
+        enrollments: merged.enrollments,
+        consents: merged.consents,
+        agreements: merged.agreements,
+        supplyPointsChanged: merged.supplyPointsChanged,
+        agreementsListed: bumped.agreementsListed,
+        version: bumped.version,
+      };
+    } catch (error) {
+      await this.rollback();
+      throw importError(error);
+    } finally {
+      await this.release();
+    }
+  }
+
+  async rollback(): Promise<void> {
+    if (!this.done && this.q.isTransactionActive) await this.q.rollbackTransaction();
+    this.done = true;
+    await this.release();
+  }
+
+  private async release(): Promise<void> {
+    if (!this.q.isReleased) await this.q.release();
   }
 }
 
-async function upsertEnrollments(m: EntityManager, enrollments: readonly Enrollment[]): Promise<void> {
-  for (const chunk of chunks(enrollments)) {
-    await m.query(
-      `INSERT INTO enrollment (aggregator_id, supply_point_id, from_date, to_date)
-       SELECT aggregator_id, supply_point_id, from_date, to_date
-         FROM jsonb_to_recordset($1::jsonb) AS x(aggregator_id text, supply_point_id text, from_date date, to_date date)
-       ON CONFLICT (aggregator_id, supply_point_id, from_date) DO UPDATE
-         SET to_date = EXCLUDED.to_date, updated_at = now()
-         WHERE enrollment.to_date IS DISTINCT FROM EXCLUDED.to_date`,
-      [
-        JSON.stringify(
-          chunk.map((e) => ({
-            aggregator_id: e.aggregatorId,
-            supply_point_id: e.supplyPointId,
-            from_date: e.from,
-            to_date: e.to,
-          })),
-        ),
-      ],
-    );
-  }
-}
-
-async function upsertConsents(m: EntityManager, consents: readonly Consent[]): Promise<void> {
-  for (const chunk of chunks(consents)) {
-    await m.query(
-      `INSERT INTO consent (id, third_party_id, supply_point_id, categories, from_date, to_date, revoked_at)
-       SELECT id, third_party_id, supply_point_id, categories, from_date, to_date, revoked_at
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, third_party_id text, supply_point_id text,
-              categories text[], from_date date, to_date date, revoked_at timestamptz)
-       ON CONFLICT (id) DO UPDATE
-         SET third_party_id = EXCLUDED.third_party_id, supply_point_id = EXCLUDED.supply_point_id,
-             categories = EXCLUDED.categories, from_date = EXCLUDED.from_date, to_date = EXCLUDED.to_date,
-             revoked_at = EXCLUDED.revoked_at, updated_at = now()
-         WHERE (consent.third_party_id, consent.supply_point_id, consent.categories, consent.from_date,
-                consent.to_date, consent.revoked_at)
-               IS DISTINCT FROM (EXCLUDED.third_party_id, EXCLUDED.supply_point_id, EXCLUDED.categories,
-                EXCLUDED.from_date, EXCLUDED.to_date, EXCLUDED.revoked_at)`,
-      [
-        JSON.stringify(
-          chunk.map((c) => ({
-            id: c.id,
-            third_party_id: c.thirdPartyId,
-            supply_point_id: c.supplyPointId,
-            categories: [...c.categories],
-            from_date: c.from,
-            to_date: c.to,
-            revoked_at: c.revokedAt ?? null,
-          })),
-        ),
-      ],
-    );
-  }
-}
-
-async function upsertAgreements(m: EntityManager, agreements: readonly Agreement[]): Promise<void> {
-  for (const chunk of chunks(agreements)) {
-    await m.query(
-      `INSERT INTO agreement (id, third_party_id, from_date, to_date)
-       SELECT id, third_party_id, from_date, to_date
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, third_party_id text, from_date date, to_date date)
-       ON CONFLICT (id) DO UPDATE
-         SET third_party_id = EXCLUDED.third_party_id, from_date = EXCLUDED.from_date,
-             to_date = EXCLUDED.to_date, updated_at = now()
-         WHERE (agreement.third_party_id, agreement.from_date, agreement.to_date)
-               IS DISTINCT FROM (EXCLUDED.third_party_id, EXCLUDED.from_date, EXCLUDED.to_date)`,
-      [
-        JSON.stringify(
-          chunk.map((a) => ({ id: a.id, third_party_id: a.thirdPartyId, from_date: a.from, to_date: a.to })),
-        ),
-      ],
-    );
-  }
+interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
 }
 
 /**
- * Checked on the merged result, so a role change cannot strand an enrollment, a consent or an
- * agreement. An enrollment is named by its aggregator and start, never by its supply point.
+ * Taken first in the merge: concurrent imports wait here instead of interleaving their upserts, so
+ * versions are committed in order and the change log read by version misses nothing.
  */
-async function checkRoles(m: EntityManager): Promise<void> {
-  const wrong: { kind: string; key: string; party: string; role: string }[] = await m.query(
-    `(SELECT 'enrollment' AS kind, 'from ' || to_char(e.from_date, 'YYYY-MM-DD') AS key, p.id AS party, p.role
-        FROM enrollment e JOIN party p ON p.id = e.aggregator_id WHERE p.role <> 'aggregator' LIMIT 1)
-     UNION ALL
-     (SELECT 'consent', c.id, p.id, p.role
-        FROM consent c JOIN party p ON p.id = c.third_party_id WHERE p.role <> 'third-party' LIMIT 1)
-     UNION ALL
-     (SELECT 'agreement', a.id, p.id, p.role
-        FROM agreement a JOIN party p ON p.id = a.third_party_id WHERE p.role <> 'third-party' LIMIT 1)`,
+async function bumpVersion(
+  q: Queryable,
+  agreements: boolean,
+): Promise<{ version: string; agreementsListed: boolean }> {
+  const [row] = await select<{ version: string; agreements_listed: boolean }>(
+    q,
+    `UPDATE registry_version SET version = version + 1, updated_at = now(),
+            agreements_listed = agreements_listed OR $1
+      RETURNING version::text AS version, agreements_listed`,
+    [agreements],
   );
-  if (wrong.length > 0) {
-    const w = wrong[0];
-    const expected = w.kind === 'enrollment' ? 'an aggregator' : 'a third-party';
-    throw new RegistryImportError(
-      `${w.kind} ${w.key} names ${w.party}, whose role is ${w.role}; it must be ${expected}`,
-    );
-  }
+  return { version: row.version, agreementsListed: row.agreements_listed };
+}
+
+const VERSION_SQL = `SELECT version::text AS version, agreements_listed, changes_kept_after::text AS changes_kept_after
+                       FROM registry_version`;
+
+interface VersionRow {
+  version: string;
+  agreements_listed: boolean;
+  changes_kept_after: string;
+}
+interface PartyRow {
+  id: string;
+  role: PartyRole;
+  name: string;
+  area: AreaCode | null;
+  suspended: boolean;
+}
+interface AgreementRow {
+  id: string;
+  third_party_id: string;
+  from: string;
+  to: string;
+}
+interface EnrollmentRow {
+  aggregator_id: string;
+  supply_point_id: string;
+  from: string;
+  to: string;
+}
+interface ConsentRow {
+  id: string;
+  third_party_id: string;
+  supply_point_id: string;
+  categories: ConsentCategory[];
+  from: string;
+  to: string;
+  revoked_at: Date | null;
+}
+
+function toParty(p: PartyRow): Party {
+  return {
+    id: p.id,
+    role: p.role,
+    name: p.name,
+    ...(p.area === null ? {} : { area: p.area }),
+    ...(p.suspended ? { suspended: true } : {}),
+  };
+}
+
+function toAgreement(a: AgreementRow): Agreement {
+  return { id: a.id, thirdPartyId: a.third_party_id, from: a.from, to: a.to };
+}
+
+function toEnrollment(e: EnrollmentRow): Enrollment {
+  return { aggregatorId: e.aggregator_id, supplyPointId: e.supply_point_id, from: e.from, to: e.to };
+}
+
+function toConsent(c: ConsentRow): Consent {
+  return {
+    id: c.id,
+    thirdPartyId: c.third_party_id,
+    supplyPointId: c.supply_point_id,
+    categories: c.categories,
+    from: c.from,
+    to: c.to,
+    revokedAt: c.revoked_at === null ? null : c.revoked_at.toISOString(),
+  };
 }
 
 /**

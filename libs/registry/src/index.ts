@@ -1,3 +1,4 @@
+export * from './ndjson';
 export * from './parse';
 export * from './references';
 export * from './secrets';

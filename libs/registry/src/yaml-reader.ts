@@ -13,6 +13,7 @@ import { listOf } from './words';
 /** One problem in a YAML input, placed at the node it concerns (1-based line and column). */
 export interface RegistryFileError {
   readonly line: number;
+  /** 0 when only the line is known (a line of an NDJSON file). */
   readonly column: number;
   /** Where in the document, as `parties[2].area`; empty for a YAML syntax error. */
   readonly path: string;
@@ -29,11 +30,12 @@ export interface SourceLocation {
   readonly file?: string;
 }
 
-/** `FILE:LINE:COL: path: message`, the way compilers print it. */
+/** `FILE:LINE:COL: path: message` (`FILE:LINE: …` without a column), the way compilers print it. */
 export function formatRegistryFileError(error: RegistryFileError, fileName?: string): string {
   const file = fileName ?? error.file ?? '<input>';
   const where = error.path === '' ? '' : `${error.path}: `;
-  return `${file}:${error.line}:${error.column}: ${where}${error.message}`;
+  const column = error.column > 0 ? `:${error.column}` : '';
+  return `${file}:${error.line}${column}: ${where}${error.message}`;
 }
 
 export function errorAt(location: SourceLocation, message: string): RegistryFileError {
