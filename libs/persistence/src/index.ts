@@ -11,3 +11,4 @@ export * from './dlq.repository';
 export * from './subject-notice.repository';
 export * from './audit-run.repository';
 export * from './audit-report.repository';
+export * from './mailbox.repository';

@@ -101,6 +101,7 @@ describe('migrations', () => {
       'SubjectNotices1764201600101',
       'Trust1764466200000',
       'DlqOperations1764480000000',
+      'Mailbox1764510000000',
     ]);
     await expect(runMigrations(ds)).resolves.toEqual([]);
     const tables = await ds.query<{ tablename: string }[]>(
@@ -196,6 +197,7 @@ describe('RegistryRepository', () => {
       enrollments: 1,
       consents: 1,
       agreements: 0,
+      delegations: 0,
       agreementsListed: false,
       version: '1',
     });

@@ -4,6 +4,7 @@ import type {
   AreaCode,
   Consent,
   ConsentCategory,
+  Delegation,
   Enrollment,
   Party,
   PartyRole,
@@ -17,6 +18,7 @@ export interface RegistryImportResult {
   readonly enrollments: number;
   readonly consents: number;
   readonly agreements: number;
+  readonly delegations: number;
   /** Whether the registry now lists agreements (set by any import with an `agreements` key, and kept). */
   readonly agreementsListed: boolean;
   /** The registry version after this import. */
@@ -54,6 +56,8 @@ export class RegistryRepository {
     rejectDuplicates('consent', data.consents, (c) => c.id);
     const agreements = data.agreements ?? [];
     rejectDuplicates('agreement', agreements, (a) => a.id);
+    const delegations = data.delegations ?? [];
+    rejectDuplicates('delegation', delegations, (d) => `of ${d.agentId} for ${d.forId} from ${d.from}`);
     try {
       return await this.ds.transaction(async (m) => {
         // Taken first: concurrent imports wait here instead of interleaving their upserts.
@@ -69,12 +73,14 @@ export class RegistryRepository {
         await upsertEnrollments(m, data.enrollments);
         await upsertConsents(m, data.consents);
         await upsertAgreements(m, agreements);
+        await upsertDelegations(m, delegations);
         await checkRoles(m);
         return {
           parties: data.parties.length,
           enrollments: data.enrollments.length,
           consents: data.consents.length,
           agreements: agreements.length,
+          delegations: delegations.length,
           agreementsListed: bumped[0].agreements_listed,
           version: bumped[0].version,
         };
@@ -178,6 +184,43 @@ export class RegistryRepository {
     } finally {
       await q.release();
     }
+  }
+
+  /** One registered party, or undefined. */
+  async findParty(id: string): Promise<Party | undefined> {
+    const rows = rowsOf<{
+      id: string;
+      role: PartyRole;
+      name: string;
+      area: AreaCode | null;
+      suspended: boolean;
+    }>(await this.ds.query(`SELECT id, role, name, area, suspended FROM party WHERE id = $1`, [id]));
+    const p = rows[0];
+    if (!p) return undefined;
+    return {
+      id: p.id,
+      role: p.role,
+      name: p.name,
+      ...(p.area === null ? {} : { area: p.area }),
+      ...(p.suspended ? { suspended: true } : {}),
+    };
+  }
+
+  /**
+   * Whether `agentId` may act for `forId` on `day` (`YYYY-MM-DD`): a delegation covers the day and was not
+   * revoked at `at`.
+   */
+  async delegationInForce(agentId: string, forId: string, day: string, at: Date): Promise<boolean> {
+    const rows = rowsOf<{ one: number }>(
+      await this.ds.query(
+        `SELECT 1 AS one FROM delegation
+          WHERE agent_id = $1 AND for_id = $2 AND from_date <= $3::date AND to_date >= $3::date
+            AND (revoked_at IS NULL OR revoked_at > $4)
+          LIMIT 1`,
+        [agentId, forId, day, at],
+      ),
+    );
+    return rows.length > 0;
   }
 
   /** The registry version: a cheap query to poll; it changes with every import. */
@@ -290,6 +333,32 @@ async function upsertAgreements(m: EntityManager, agreements: readonly Agreement
   }
 }
 
+async function upsertDelegations(m: EntityManager, delegations: readonly Delegation[]): Promise<void> {
+  for (const chunk of chunks(delegations)) {
+    await m.query(
+      `INSERT INTO delegation (agent_id, for_id, from_date, to_date, revoked_at)
+       SELECT agent_id, for_id, from_date, to_date, revoked_at
+         FROM jsonb_to_recordset($1::jsonb) AS x(agent_id text, for_id text, from_date date, to_date date,
+              revoked_at timestamptz)
+       ON CONFLICT (agent_id, for_id, from_date) DO UPDATE
+         SET to_date = EXCLUDED.to_date, revoked_at = EXCLUDED.revoked_at, updated_at = now()
+         WHERE (delegation.to_date, delegation.revoked_at)
+               IS DISTINCT FROM (EXCLUDED.to_date, EXCLUDED.revoked_at)`,
+      [
+        JSON.stringify(
+          chunk.map((d) => ({
+            agent_id: d.agentId,
+            for_id: d.forId,
+            from_date: d.from,
+            to_date: d.to,
+            revoked_at: d.revokedAt ?? null,
+          })),
+        ),
+      ],
+    );
+  }
+}
+
 /**
  * Checked on the merged result, so a role change cannot strand an enrollment, a consent or an
  * agreement. An enrollment is named by its aggregator and start, never by its supply point.
@@ -330,7 +399,7 @@ function importError(error: unknown): Error {
     );
   }
   const what: Record<string, string> = {
-    '23503': 'an enrollment, consent or agreement names a party that is not registered',
+    '23503': 'an enrollment, consent, agreement or delegation names a party that is not registered',
     '23505': 'two parties claim what only one may have (the OCCTO role, or the tdso of an area)',
     '23514': 'a value is out of range (role, area, party id, supply point id, dates or categories)',
     '23502': 'a required value is missing',

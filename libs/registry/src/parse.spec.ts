@@ -255,7 +255,12 @@ describe('parseRegistryFile: YAML and document errors', () => {
     [
       'a list at the top',
       '▸- parties\n',
-      [['', 'found a list; expected a mapping with parties, enrollments, consents or agreements']],
+      [
+        [
+          '',
+          'found a list; expected a mapping with parties, enrollments, consents, agreements or delegations',
+        ],
+      ],
     ],
     [
       'a string at the top',
@@ -263,14 +268,19 @@ describe('parseRegistryFile: YAML and document errors', () => {
       [
         [
           '',
-          'found the string "hello"; expected a mapping with parties, enrollments, consents or agreements',
+          'found the string "hello"; expected a mapping with parties, enrollments, consents, agreements or delegations',
         ],
       ],
     ],
     [
       'an unknown top-level key',
       'parties: []\n▸partys: []\n',
-      [['partys', 'unknown key "partys"; expected parties, enrollments, consents or agreements']],
+      [
+        [
+          'partys',
+          'unknown key "partys"; expected parties, enrollments, consents, agreements or delegations',
+        ],
+      ],
     ],
     [
       'a top-level key that is not a name',
@@ -784,7 +794,7 @@ consents:
         ['enrollments[0].from', 'must be a calendar date written YYYY-MM-DD, got "2026-02-30"'],
         ['consents[0].categories[0]', 'unknown category "billing"; expected meter-reading or negawatt'],
         ['consents[0].to', '2025-01-01 is before from (2026-01-01)'],
-        ['other', 'unknown key "other"; expected parties, enrollments, consents or agreements'],
+        ['other', 'unknown key "other"; expected parties, enrollments, consents, agreements or delegations'],
       ],
     );
   });
