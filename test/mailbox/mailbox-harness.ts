@@ -143,9 +143,25 @@ export class MailboxStack {
     await this.processed(sender);
   }
 
-  /** Barrier: the gateway's group has committed everything now in `sender`'s inbox. */
+  /**
+   * Barrier: the gateway's group has committed past every record now in `sender`'s inbox. Measured from
+   * the records rather than the high watermark: a transactional write (the HTTP inbox's) ends with a
+   * commit marker, which a read_committed consumer's committed offset never passes.
+   */
   async processed(sender: string): Promise<void> {
-    await drained(this.kafka, `${this.config.topicPrefix}.gateway`, [this.topics.inbox(sender)]);
+    const topic = this.topics.inbox(sender);
+    const ends = new Map<number, bigint>();
+    for (const r of await readTopic(this.kafka, topic)) ends.set(r.partition, BigInt(r.offset) + 1n);
+    const group = `${this.config.topicPrefix}.gateway`;
+    await waitFor(
+      async () => {
+        const committed = new Map(
+          (await this.kafka.committedOffsets(group, topic)).map((c) => [c.partition, BigInt(c.offset)]),
+        );
+        return [...ends].every(([partition, end]) => (committed.get(partition) ?? -1n) >= end);
+      },
+      { timeoutMs: 90_000, intervalMs: 200, what: `the gateway to process every record in ${topic}` },
+    );
   }
 
   /** What a read_committed Kafka reader finds on a party's outbox now: the ground truth. */

@@ -33,7 +33,7 @@ export interface DelegatedActionInput {
  * The audit record of one action a party took for another under a delegation: outcome `acted-for`,
  * `inboundSource` the agent (`urn:kyodo:party:<agent>`), `recipientId` the principal, `relations` the
  * action, `outboundId` the bundle; for a posted event, its id, type, time and supply point HMAC. It
- * has no Kafka position of its own: partition 0, offset -1. Field paths and values are never recorded.
+ * has no Kafka position of its own: partition 0, offset 0. Field paths and values are never recorded.
  */
 export function delegatedActionRecord(input: DelegatedActionInput): AuditRecord {
   const subject = input.event ? `${input.event.source} ${input.event.id}` : (input.bundleId ?? '');
@@ -46,7 +46,7 @@ export function delegatedActionRecord(input: DelegatedActionInput): AuditRecord 
     eventTime: input.event?.time ?? null,
     inboundTopic: input.topic,
     inboundPartition: 0,
-    inboundOffset: '-1',
+    inboundOffset: '0',
     inboundSource: `urn:kyodo:party:${input.agentId}`,
     inboundId: input.event?.id ?? input.bundleId ?? null,
     type: input.event?.type ?? null,

@@ -896,3 +896,38 @@ describe('parseRegistryFile: suspended parties and agreements (v1.1)', () => {
     }
   });
 });
+
+describe('parseRegistryFile: delegations (v1.1)', () => {
+  it('reads delegations between parties of any role, with or without revokedAt', () => {
+    const result = parseRegistryFile(
+      `${PARTIES}delegations:\n  - { agentId: TD03, forId: R0001, from: 2026-01-01, to: 2026-12-31 }\n  - { agentId: R0009, forId: R0001, from: 2026-01-01, to: 2026-12-31, revokedAt: 2026-06-01T00:00:00+09:00 }\n`,
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.data.delegations).toEqual([
+      { agentId: 'TD03', forId: 'R0001', from: '2026-01-01', to: '2026-12-31', revokedAt: null },
+      {
+        agentId: 'R0009',
+        forId: 'R0001',
+        from: '2026-01-01',
+        to: '2026-12-31',
+        revokedAt: '2026-06-01T00:00:00+09:00',
+      },
+    ]);
+    // A party the file does not define must be registered, whatever its role.
+    expect(result.references).toEqual([expect.objectContaining({ partyId: 'R0009' })]);
+    expect(result.references[0]).not.toHaveProperty('role');
+  });
+
+  it.each<[string, string, (readonly [string, string])[]]>([
+    [
+      'a party delegated to act for itself',
+      `${PARTIES}delegations:\n  - ▸{ agentId: R0001, forId: R0001, from: 2026-01-01, to: 2026-12-31 }\n`,
+      [['delegations[0]', 'R0001 cannot be delegated to act for itself']],
+    ],
+    [
+      'a duplicate delegation',
+      `${PARTIES}delegations:\n  - { agentId: TD03, forId: R0001, from: 2026-01-01, to: 2026-12-31 }\n  - ▸{ agentId: TD03, forId: R0001, from: 2026-01-01, to: 2027-12-31 }\n`,
+      [['delegations[1]', 'duplicate delegation of TD03 for R0001 from 2026-01-01 (first at line 8)']],
+    ],
+  ])('reports %s', (_name, source, expected) => expectErrors(source, expected));
+});
