@@ -38,7 +38,7 @@ import {
   type AcceptedEvent,
 } from './inbox.service';
 import { INBOX_EXAMPLE_EVENT, InboxAcceptedDto, MailboxBundleDto, MailboxQueryDto } from './mailbox.dto';
-import { MAILBOX_DEFAULT_MAX, MailboxService, type ServedBundle } from './mailbox.service';
+import { MAILBOX_DEFAULT_MAX, MailboxService, bundleJson } from './mailbox.service';
 import { ON_BEHALF_OF_HEADER, PartyAccessService } from './party-access';
 
 interface PartyRequest {
@@ -46,8 +46,10 @@ interface PartyRequest {
   on(event: 'close', listener: () => void): void;
 }
 
-interface StatusTarget {
-  status(code: number): void;
+interface RawResponse {
+  status(code: number): RawResponse;
+  setHeader(name: string, value: string): void;
+  end(body?: Buffer): void;
 }
 
 const ON_BEHALF_OF = ApiHeader({
@@ -85,8 +87,8 @@ export class MailboxController {
     @Query() query: MailboxQueryDto,
     @Headers(ON_BEHALF_OF_HEADER.toLowerCase()) onBehalfOf: string | undefined,
     @Req() request: PartyRequest,
-    @Res({ passthrough: true }) response: StatusTarget,
-  ): Promise<ServedBundle | undefined> {
+    @Res() response: RawResponse,
+  ): Promise<void> {
     const access = await this.access.resolve(request.apiKey, onBehalfOf);
     const gone = new AbortController();
     request.on('close', () => gone.abort());
@@ -95,16 +97,18 @@ export class MailboxController {
       waitMs: (query.wait ?? 0) * 1000,
       signal: gone.signal,
     });
+    response.setHeader('Cache-Control', 'no-store');
     if (!bundle) {
-      response.status(204);
-      return undefined;
+      response.status(204).end();
+      return;
     }
     await this.access.audit(access, {
       action: 'mailbox-read',
       topic: this.mailbox.topicOf(access.partyId),
       bundleId: bundle.bundleId,
     });
-    return bundle;
+    response.setHeader('Content-Type', 'application/json; charset=utf-8');
+    response.status(200).end(bundleJson(bundle));
   }
 
   @Delete('bundles/:bundleId')

@@ -10,9 +10,23 @@ export const MAILBOX_MAX_WAIT_SECONDS = 30;
 
 export interface ServedBundle {
   readonly bundleId: string;
-  /** The outbound CloudEvents, exactly as on the outbox, oldest first. */
-  readonly messages: readonly unknown[];
+  /** The outbound CloudEvents, the very bytes of the outbox's records (JSON), oldest first. */
+  readonly messages: readonly Buffer[];
 }
+
+/** `{ "bundleId", "messages": [ … ] }` as JSON, the events copied byte for byte (never parsed and re-encoded). */
+export function bundleJson(bundle: ServedBundle): Buffer {
+  const parts: Buffer[] = [Buffer.from(`{"bundleId":${JSON.stringify(bundle.bundleId)},"messages":[`)];
+  bundle.messages.forEach((message, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(message);
+  });
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
+}
+
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']}');
 
 export type AcknowledgeOutcome = 'acknowledged' | 'already-acknowledged' | 'unknown';
 
@@ -211,9 +225,10 @@ function order(records: readonly ConsumedRecord[]): ConsumedRecord[] {
   }
 }
 
-function toEvent(record: ConsumedRecord): unknown {
-  if (record.value === null) return null;
-  return JSON.parse(record.value.toString('utf8')) as unknown;
+const NULL = Buffer.from('null');
+
+function toEvent(record: ConsumedRecord): Buffer {
+  return record.value ?? NULL;
 }
 
 function max(...values: bigint[]): bigint {
