@@ -143,16 +143,19 @@ export class MailboxStack {
     await this.processed(sender);
   }
 
-  /**
-   * Barrier: the gateway's group has committed past every record now in `sender`'s inbox. Measured from
-   * the records rather than the high watermark: a transactional write (the HTTP inbox's) ends with a
-   * commit marker, which a read_committed consumer's committed offset never passes.
-   */
+  /** Barrier: the gateway's group has committed past every record now in `sender`'s inbox. */
   async processed(sender: string): Promise<void> {
-    const topic = this.topics.inbox(sender);
+    await this.committedPastRecords(`${this.config.topicPrefix}.gateway`, this.topics.inbox(sender));
+  }
+
+  /**
+   * Barrier: `group` has committed past every record now in `topic`. Measured from the records rather
+   * than the high watermark: a transactional write ends with a commit marker, which a read_committed
+   * consumer's committed offset (the offset after its last record) never passes.
+   */
+  async committedPastRecords(group: string, topic: string): Promise<void> {
     const ends = new Map<number, bigint>();
     for (const r of await readTopic(this.kafka, topic)) ends.set(r.partition, BigInt(r.offset) + 1n);
-    const group = `${this.config.topicPrefix}.gateway`;
     await waitFor(
       async () => {
         const committed = new Map(
@@ -160,7 +163,7 @@ export class MailboxStack {
         );
         return [...ends].every(([partition, end]) => (committed.get(partition) ?? -1n) >= end);
       },
-      { timeoutMs: 90_000, intervalMs: 200, what: `the gateway to process every record in ${topic}` },
+      { timeoutMs: 90_000, intervalMs: 200, what: `${group} to commit past every record in ${topic}` },
     );
   }
 

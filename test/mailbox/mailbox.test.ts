@@ -83,6 +83,35 @@ describe('HTTP mailbox (real Kafka and PostgreSQL)', () => {
     expect(await stack.peek(r2)).toBeNull();
   });
 
+  it('keeps the HTTP cursor and a Kafka reader of the same outbox apart', async () => {
+    const topic = stack.topics.outbox('R0001');
+    const httpGroup = `${stack.config.topicPrefix}.mailbox.R0001`;
+    const before = await stack.kafka.committedOffsets(httpGroup, topic);
+    // The party's own Kafka consumer reads the whole outbox and commits as it goes.
+    const kafkaGroup = `R0001.reader-${Date.now()}`;
+    const consumer = await stack.kafka.createConsumer({
+      groupId: kafkaGroup,
+      topics: [topic],
+      fromBeginning: true,
+      readCommitted: true,
+      handle: (batch) => batch.commit(),
+    });
+    try {
+      await stack.committedPastRecords(kafkaGroup, topic);
+    } finally {
+      await consumer.stop();
+    }
+    // The HTTP cursor did not move, and what was acknowledged over HTTP is not served again.
+    expect(await stack.kafka.committedOffsets(httpGroup, topic)).toEqual(before);
+    expect(await stack.peek(r1)).toBeNull();
+    // New events reach both doors.
+    await stack.send('TD03', stack.readings(3, 'R0001'));
+    const bundle = await stack.peek(r1);
+    expect(bundle?.messages).toHaveLength(3);
+    expect((await stack.del(`/v1/mailbox/bundles/${bundle!.bundleId}`, r1)).status).toBe(204);
+    await stack.acknowledgedAll('R0001');
+  });
+
   it("never shows one party another's events, and no call can name another party", async () => {
     await stack.send('TD03', [...stack.readings(5, 'R0001'), ...stack.readings(5, 'R0002')]);
     const b1 = await stack.peek(r1, '?max=100');
