@@ -43,10 +43,10 @@ import { ON_BEHALF_OF_HEADER, PartyAccessService } from './party-access';
 
 interface PartyRequest {
   apiKey?: ApiKey;
-  on(event: 'close', listener: () => void): void;
 }
 
 interface RawResponse {
+  on(event: 'close', listener: () => void): void;
   status(code: number): RawResponse;
   setHeader(name: string, value: string): void;
   end(body?: Buffer): void;
@@ -91,7 +91,8 @@ export class MailboxController {
   ): Promise<void> {
     const access = await this.access.resolve(request.apiKey, onBehalfOf);
     const gone = new AbortController();
-    request.on('close', () => gone.abort());
+    // The caller went away (a closed connection): stop waiting for it.
+    response.on('close', () => gone.abort());
     const bundle = await this.mailbox.peek(access.partyId, {
       max: query.max ?? MAILBOX_DEFAULT_MAX,
       waitMs: (query.wait ?? 0) * 1000,
