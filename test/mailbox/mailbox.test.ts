@@ -218,6 +218,32 @@ describe('HTTP mailbox (real Kafka and PostgreSQL)', () => {
     expect((await stack.del(`/v1/mailbox/bundles/${(bundle as Bundle).bundleId}`, r1)).status).toBe(204);
   });
 
+  it('serves concurrent callers one bundle, and a waiting caller nothing already acknowledged', async () => {
+    const waiting = Array.from({ length: 4 }, () => stack.peek(r1, '?wait=20&max=3'));
+    await new Promise((done) => setTimeout(done, 500));
+    await stack.send('TD03', stack.readings(6, 'R0001'));
+    const bundles = await Promise.all(waiting);
+    expect(new Set(bundles.map((b) => b?.bundleId)).size).toBe(1);
+    const first = bundles[0]!;
+    expect((await stack.del(`/v1/mailbox/bundles/${first.bundleId}`, r1)).status).toBe(204);
+    // Callers racing acknowledgements: every event still in exactly one bundle.
+    const seen = [...first.messages];
+    for (let round = 0; round < 10; round += 1) {
+      const racing = await Promise.all([stack.peek(r1, '?max=2'), stack.peek(r1, '?max=2')]);
+      expect(racing[0]).toEqual(racing[1]);
+      if (!racing[0]) break;
+      seen.push(...racing[0].messages);
+      await Promise.all([
+        stack.del(`/v1/mailbox/bundles/${racing[0].bundleId}`, r1),
+        stack.del(`/v1/mailbox/bundles/${racing[0].bundleId}`, r1),
+      ]);
+    }
+    await stack.acknowledgedAll('R0001');
+    const ids = seen.map((m) => String(m.id));
+    expect(new Set(ids).size).toBe(6);
+    expect(ids).toHaveLength(6);
+  });
+
   it('refuses bad parameters with 400 naming them', async () => {
     const bad = await stack.get('/v1/mailbox?max=2001', r1);
     expect(bad.status).toBe(400);

@@ -39,14 +39,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class MailboxRepository {
   constructor(private readonly ds: DataSource) {}
 
-  async open(partyId: string): Promise<MailboxBundle | undefined> {
-    const rows = rowsOf<BundleRow>(
+  /**
+   * The party's open bundle, if any, and how many bundles it has had: the version a new bundle is
+   * opened against (see `openBundle`).
+   */
+  async open(partyId: string): Promise<{ bundle: MailboxBundle | undefined; version: number }> {
+    const rows = rowsOf<BundleRow & { version: string }>(
       await this.ds.query(
-        `SELECT ${COLUMNS} FROM mailbox_bundle WHERE party_id = $1 AND acknowledged_at IS NULL`,
+        `SELECT ${COLUMNS}, (SELECT count(*) FROM mailbox_bundle WHERE party_id = $1) AS version
+           FROM (SELECT 1) one
+           LEFT JOIN mailbox_bundle ON party_id = $1 AND acknowledged_at IS NULL`,
         [partyId],
       ),
     );
-    return rows[0] ? toBundle(rows[0]) : undefined;
+    const row = rows[0];
+    return { bundle: row?.id ? toBundle(row) : undefined, version: Number(row?.version ?? 0) };
   }
 
   /** The party's bundle with this id, open or acknowledged; undefined for any other id. */
@@ -62,25 +69,31 @@ export class MailboxRepository {
   }
 
   /**
-   * Stores a new open bundle; when the party already has one (a concurrent call opened it first),
-   * stores nothing and returns that one.
+   * Stores a new open bundle, computed from the cursor as it stood when the party had had `version`
+   * bundles. When the party already has an open one (a concurrent call opened it first), stores
+   * nothing and returns that one; when another bundle was opened since `version` (the cursor may
+   * have moved), stores nothing and returns 'moved': compute again.
    */
-  async openBundle(bundle: Omit<MailboxBundle, 'openedAt' | 'acknowledgedAt'>): Promise<MailboxBundle> {
+  async openBundle(
+    bundle: Omit<MailboxBundle, 'openedAt' | 'acknowledgedAt'>,
+    version: number,
+  ): Promise<MailboxBundle | 'moved'> {
     try {
       const rows = rowsOf<BundleRow>(
         await this.ds.query(
           `INSERT INTO mailbox_bundle (id, party_id, topic, ranges, messages)
-           VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING ${COLUMNS}`,
-          [bundle.id, bundle.partyId, bundle.topic, JSON.stringify(bundle.ranges), bundle.messages],
+           SELECT $1, $2, $3, $4::jsonb, $5
+            WHERE (SELECT count(*) FROM mailbox_bundle WHERE party_id = $2) = $6
+           RETURNING ${COLUMNS}`,
+          [bundle.id, bundle.partyId, bundle.topic, JSON.stringify(bundle.ranges), bundle.messages, version],
         ),
       );
-      return toBundle(rows[0]);
+      if (rows[0]) return toBundle(rows[0]);
     } catch (error) {
       if (pgError(error)?.code !== '23505') throw error;
-      const open = await this.open(bundle.partyId);
-      if (!open) throw error;
-      return open;
     }
+    const { bundle: open } = await this.open(bundle.partyId);
+    return open ?? 'moved';
   }
 
   /** Marks the bundle acknowledged (once; later calls change nothing). */

@@ -71,10 +71,29 @@ export class MailboxService {
     partyId: string,
     { max, waitMs, signal }: { max: number; waitMs: number; signal?: AbortSignal },
   ): Promise<ServedBundle | null> {
-    const open = await this.bundles.open(partyId);
-    if (open) return this.serve(open);
     const topic = this.options.topics.outbox(partyId);
     const deadline = Date.now() + waitMs;
+    for (;;) {
+      const { bundle: open, version } = await this.bundles.open(partyId);
+      if (open) return this.serve(open);
+      const opened = await this.openNew(partyId, topic, max, version, deadline, signal);
+      if (opened !== 'moved') return opened;
+    }
+  }
+
+  /**
+   * A new bundle from the cursor, waiting until `deadline` for the first event; null if none came;
+   * 'moved' when another call opened a bundle meanwhile (so the cursor this read started from may be
+   * behind: start again).
+   */
+  private async openNew(
+    partyId: string,
+    topic: string,
+    max: number,
+    version: number,
+    deadline: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ServedBundle | null | 'moved'> {
     let cursor = await this.cursor(partyId, topic);
     for (;;) {
       const read = await this.guard(() =>
@@ -87,13 +106,11 @@ export class MailboxService {
       if (read.records.length > 0) {
         const planned = plan(read.records, read.next, cursor, max);
         const id = randomUUID();
-        const stored = await this.bundles.openBundle({
-          id,
-          partyId,
-          topic,
-          ranges: planned.ranges,
-          messages: planned.records.length,
-        });
+        const stored = await this.bundles.openBundle(
+          { id, partyId, topic, ranges: planned.ranges, messages: planned.records.length },
+          version,
+        );
+        if (stored === 'moved') return 'moved';
         // A concurrent call opened one first: everyone serves that one.
         if (stored.id !== id) return this.serve(stored);
         return { bundleId: id, messages: planned.records.map(toEvent) };
