@@ -59,6 +59,23 @@ describe('kyodo apikey / audit verify / disclosures (real PostgreSQL)', () => {
     expect(progress[progress.length - 1]).toBe('kyodo: there is no API key no-such-key');
   });
 
+  it('apikey create --role party binds the key to a registered party, and refuses otherwise', async () => {
+    await bed.ds.query(`INSERT INTO party (id, role, name) VALUES ('R0001', 'retailer', 'Clean Venture 21')`);
+    expect(await createApiKey(ctx, { role: 'party', party: 'R0001', json: true })).toBe(0);
+    const created = JSON.parse(out[0]) as { role: string; partyId: string; secret: string };
+    expect(created).toMatchObject({ role: 'party', partyId: 'R0001' });
+    // The key opens the mailbox's routes and nothing else.
+    expect((await bed.get('/v1/audit', bearer(created.secret))).status).toBe(403);
+    expect((await bed.get('/v1/whoami', bearer(created.secret))).status).toBe(403);
+
+    expect(await createApiKey(ctx, { role: 'party' })).toBe(1);
+    expect(progress[progress.length - 1]).toBe('kyodo: a key of role party needs --party ID');
+    expect(await createApiKey(ctx, { role: 'party', party: 'R0404' })).toBe(1);
+    expect(progress[progress.length - 1]).toBe('kyodo: R0404 is not a registered party');
+    expect(await createApiKey(ctx, { role: 'auditor', party: 'R0001' })).toBe(1);
+    expect(progress[progress.length - 1]).toBe('kyodo: a key of role auditor names no party');
+  });
+
   describe('with an audit trail', () => {
     let records: AuditRecord[];
 

@@ -171,7 +171,7 @@ describe('the bounded registry routes as the whole registry does (real PostgreSQ
     let delivered = 0;
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
-        await ds.query(`TRUNCATE registry_change, consent, enrollment, agreement, party`);
+        await ds.query(`TRUNCATE registry_change, consent, enrollment, agreement, party CASCADE`);
         await ds.query(`UPDATE registry_version SET agreements_listed = false`);
         const consents = s.consents.map((c, i) => toConsent(`C${i}`, c));
         await repository.importRegistry({

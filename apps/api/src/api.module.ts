@@ -3,7 +3,13 @@ import { APP_FILTER, APP_GUARD, APP_PIPE, HttpAdapterHost, ModulesContainer, Ref
 import type { KyodoConfig } from '@kyodo/config';
 import type { KafkaPort } from '@kyodo/kafka';
 import type { Logger } from '@kyodo/observability';
-import { ApiKeyRepository, AuditRepository, SubjectNoticeRepository } from '@kyodo/persistence';
+import {
+  ApiKeyRepository,
+  AuditRepository,
+  MailboxRepository,
+  RegistryRepository,
+  SubjectNoticeRepository,
+} from '@kyodo/persistence';
 import { topicsFor } from '@kyodo/contracts';
 import { compilePolicy, loadPolicy } from '@kyodo/policy';
 import { CLOCK, CONFIG, DATA_SOURCE, KAFKA, LOGGER } from '@kyodo/platform';
@@ -14,6 +20,10 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { ConsoleModule } from './console/console.module';
 import { DisclosuresController } from './disclosures/disclosures.controller';
 import { DisclosuresService } from './disclosures/disclosures.service';
+import { InboxService } from './mailbox/inbox.service';
+import { InboxController, MailboxController } from './mailbox/mailbox.controller';
+import { MailboxService } from './mailbox/mailbox.service';
+import { PartyAccessService } from './mailbox/party-access';
 import { ApiExceptionFilter } from './http/exception.filter';
 import { apiValidationPipe } from './http/validation';
 import { OpenApiController } from './openapi/openapi.controller';
@@ -29,7 +39,7 @@ import { SubjectNoticeService } from './subject-notices/subject-notices.service'
 
 /**
  * The HTTP API: /v1/disclosures, /v1/audit, /v1/reconciliation (role auditor), /v1/registry (role
- * registry-admin), /openapi.json, and the compliance console (ConsoleModule). Needs the PlatformModule.
+ * registry-admin), /v1/mailbox and /v1/inbox (role party), /openapi.json, and the compliance console (ConsoleModule). Needs the PlatformModule.
  * Its guard, validation pipe and error filter are global to the app it joins; the guard lets through
  * everything outside /v1/.
  */
@@ -42,6 +52,8 @@ import { SubjectNoticeService } from './subject-notices/subject-notices.service'
     RegistryController,
     OpenApiController,
     SubjectNoticesController,
+    MailboxController,
+    InboxController,
   ],
   providers: [
     // Repositories: queries only, each its own provider, injected into the services that use them.
@@ -86,6 +98,34 @@ import { SubjectNoticeService } from './subject-notices/subject-notices.service'
           hmacKey: config.auditHmacKey,
           policy: () => compilePolicy(loadPolicy(config.policyFile)),
           clock,
+        }),
+    },
+    {
+      provide: PartyAccessService,
+      inject: [DATA_SOURCE, KAFKA, CONFIG, CLOCK],
+      useFactory: (ds: DataSource, kafka: KafkaPort, config: KyodoConfig, clock: () => Date) => {
+        let version: string | undefined;
+        return new PartyAccessService(new RegistryRepository(ds), kafka, {
+          topics: topicsFor(config.topicPrefix),
+          // Loaded on first use, so that starting the API stays quick.
+          policyVersion: () => (version ??= compilePolicy(loadPolicy(config.policyFile)).version),
+          clock,
+        });
+      },
+    },
+    {
+      provide: MailboxService,
+      inject: [DATA_SOURCE, KAFKA, CONFIG],
+      useFactory: (ds: DataSource, kafka: KafkaPort, config: KyodoConfig) =>
+        new MailboxService(new MailboxRepository(ds), kafka, { topics: topicsFor(config.topicPrefix) }),
+    },
+    {
+      provide: InboxService,
+      inject: [KAFKA, PartyAccessService, CONFIG],
+      useFactory: (kafka: KafkaPort, access: PartyAccessService, config: KyodoConfig) =>
+        new InboxService(kafka, access, {
+          topics: topicsFor(config.topicPrefix),
+          hmacKey: config.auditHmacKey,
         }),
     },
     {

@@ -26,3 +26,9 @@ export class WorkLimitError extends Error {
 export class TimeLimitError extends DependencyUnavailableError {
   override readonly name = 'TimeLimitError';
 }
+
+/** The caller's party may not do this (act for a party that gave it no delegation, post as another). */
+export class PartyAccessError extends Error {
+  override readonly name = 'PartyAccessError';
+  readonly retriable = false;
+}

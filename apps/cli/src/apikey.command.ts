@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { API_KEY_ROLES, ApiKeyRepository, type ApiKeyRole } from '@kyodo/persistence';
+import { API_KEY_ROLES, ApiKeyPartyError, ApiKeyRepository, type ApiKeyRole } from '@kyodo/persistence';
 import { openDatabase } from './support';
 import type { CliContext } from './context';
 
@@ -15,11 +15,12 @@ export function registerApiKeyCommands(program: Command, ctx: CliContext): void 
       new Option(
         '--role <role>',
         'auditor: /v1/disclosures, /v1/audit, /v1/reconciliation; registry-admin: /v1/registry; ' +
-          'privacy-officer: POST /v1/subject-notices',
+          'privacy-officer: POST /v1/subject-notices; party: /v1/mailbox and /v1/inbox of the --party',
       )
         .choices(API_KEY_ROLES)
         .makeOptionMandatory(),
     )
+    .option('--party <id>', 'for --role party: the registered party the key acts as')
     .option('--name <text>', 'what the key is for (shown now; not stored yet)')
     .option('--json', 'print { id, role, prefix, createdAt, secret } as JSON')
     .action(async (opts: CreateOptions) => {
@@ -48,6 +49,7 @@ export function registerApiKeyCommands(program: Command, ctx: CliContext): void 
 
 export interface CreateOptions {
   readonly role: ApiKeyRole;
+  readonly party?: string;
   readonly name?: string;
   readonly json?: boolean;
 }
@@ -57,12 +59,23 @@ export async function createApiKey(ctx: CliContext, opts: CreateOptions): Promis
   const ds = await openDatabase(ctx.config.databaseUrl, ctx);
   if (!ds) return 1;
   try {
-    const key = await new ApiKeyRepository(ds).create(opts.role);
+    let key;
+    try {
+      key = await new ApiKeyRepository(ds).create(
+        opts.role,
+        opts.party === undefined ? {} : { partyId: opts.party },
+      );
+    } catch (error) {
+      if (!(error instanceof ApiKeyPartyError)) throw error;
+      ctx.progress(`kyodo: ${error.message}`);
+      return 1;
+    }
     if (opts.json) {
       ctx.out(
         JSON.stringify({
           id: key.id,
           role: key.role,
+          ...(key.partyId === null ? {} : { partyId: key.partyId }),
           prefix: key.prefix,
           createdAt: key.createdAt,
           secret: key.secret,
@@ -73,7 +86,7 @@ export async function createApiKey(ctx: CliContext, opts: CreateOptions): Promis
     }
     const named = opts.name === undefined ? '' : ` "${opts.name}"`;
     ctx.progress(
-      `Created API key ${key.id}${named} (role ${key.role}, prefix ${key.prefix}). ` +
+      `Created API key ${key.id}${named} (role ${key.role}${key.partyId === null ? '' : ` for party ${key.partyId}`}, prefix ${key.prefix}). ` +
         'It is shown only this once; only its hash is stored. Revoke it with `kyodo apikey revoke ' +
         `${key.id}\`.`,
     );
@@ -116,7 +129,7 @@ export async function listApiKeys(ctx: CliContext, opts: { json?: boolean }): Pr
     else
       for (const k of keys)
         ctx.out(
-          `${k.id}  ${k.role.padEnd(14)}  ${k.prefix}…  created ${k.createdAt}${k.revokedAt ? `  revoked ${k.revokedAt}` : ''}`,
+          `${k.id}  ${k.role.padEnd(14)}${k.partyId === null ? '' : `  ${k.partyId}`}  ${k.prefix}…  created ${k.createdAt}${k.revokedAt ? `  revoked ${k.revokedAt}` : ''}`,
         );
     return 0;
   } finally {

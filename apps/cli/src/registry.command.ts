@@ -313,6 +313,11 @@ async function afterImport(
       `${plural(imported.enrollments, 'enrollment')}, ${plural(imported.consents, 'consent')} and ` +
       `${plural(imported.agreements, 'agreement')} from ${file}`,
   );
+  if (imported.delegations > 0) {
+    ctx.out(
+      `Upserted ${plural(imported.delegations, 'delegation')} (who may act for whom on the HTTP mailbox).`,
+    );
+  }
   if (imported.agreementsListed) {
     ctx.out(
       'The registry lists agreements: a consented third party receives data only under an agreement in force.',

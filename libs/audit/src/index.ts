@@ -4,3 +4,4 @@ export * from './ids';
 export * from './canonical';
 export * from './chain';
 export * from './notices';
+export * from './delegation';

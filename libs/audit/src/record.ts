@@ -4,8 +4,10 @@ import type { PartyRole, RejectionReason } from '@kyodo/contracts';
  * `no-recipient`: a valid event that no party is related to; recorded so every input has a trace.
  * `acknowledged`: a party acknowledged a subject notice (delivered to nobody; `outboundId` names the
  * notice acknowledged).
+ * `acted-for`: (v1.1) a party used the HTTP mailbox or inbox of another under a delegation (see
+ * `delegatedActionRecord`).
  */
-export type AuditOutcome = 'delivered' | 'rejected' | 'no-recipient' | 'acknowledged';
+export type AuditOutcome = 'delivered' | 'rejected' | 'no-recipient' | 'acknowledged' | 'acted-for';
 
 /**
  * One decision of the gateway: a delivery to one recipient, or the rejection of one inbound record.

@@ -64,6 +64,18 @@ export interface Agreement {
   readonly to: string;
 }
 
+/**
+ * (v1.1) Party `agentId` may use the HTTP mailbox and inbox of party `forId` (its principal) from `from`
+ * to `to`, inclusive `YYYY-MM-DD` days in Japan, unless revoked (`revokedAt`, an RFC 3339 instant).
+ */
+export interface Delegation {
+  readonly agentId: string;
+  readonly forId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly revokedAt: string | null;
+}
+
 export interface RegistryData {
   readonly parties: readonly Party[];
   readonly enrollments: readonly Enrollment[];
@@ -73,6 +85,8 @@ export interface RegistryData {
    * party also needs an agreement in force on the event's date. Absent: v1 behaviour, consent alone.
    */
   readonly agreements?: readonly Agreement[];
+  /** (v1.1) Who may act for whom on the HTTP mailbox; the gateway's decisions do not depend on it. */
+  readonly delegations?: readonly Delegation[];
 }
 
 /** The enrollments and consents of supply points, looked up elsewhere than in `RegistryData`. */

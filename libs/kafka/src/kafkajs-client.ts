@@ -13,6 +13,7 @@ import type {
   KafkaPort,
   ProducedRecord,
   Producer,
+  RangeRead,
   RunningConsumer,
   TopicSpec,
   TransactionalPipeline,
@@ -225,6 +226,36 @@ export class KafkaJsClient implements KafkaPort {
       await consumer.disconnect().catch(() => undefined);
     }
     return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  }
+
+  async stableOffsets(topic: string): Promise<{ partition: number; offset: string }[]> {
+    // kafkajs lists offsets read_committed (isolation level 1) by default: the last stable offsets.
+    const offsets = await (await this.getAdmin()).fetchTopicOffsets(topic);
+    return offsets
+      .map((o) => ({ partition: o.partition, offset: o.offset }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  /**
+   * Not offered on kafkajs: it cannot decode lz4, the gateway's default compression of outboxes, and
+   * its consumer cannot stop a read at a given offset. Choose KYODO_KAFKA_CLIENT=platformatic.
+   */
+  readRange(): Promise<RangeRead> {
+    return Promise.reject(
+      new Error(
+        'reading an outbox range (the HTTP mailbox) needs the platformatic Kafka client: kafkajs cannot ' +
+          'decode lz4-compressed outboxes; set KYODO_KAFKA_CLIENT=platformatic',
+      ),
+    );
+  }
+
+  async commitGroupOffsets(
+    groupId: string,
+    topic: string,
+    offsets: readonly { partition: number; offset: string }[],
+  ): Promise<void> {
+    if (offsets.length === 0) return;
+    await (await this.getAdmin()).setOffsets({ groupId, topic, partitions: [...offsets] });
   }
 
   async describeGroup(groupId: string): Promise<ConsumerGroupDescription> {

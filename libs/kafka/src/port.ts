@@ -174,6 +174,19 @@ export interface ConsumerGroupDescription {
   }[];
 }
 
+/** One partition's part of a `readRange`: from `from` (inclusive) to `until` (exclusive). */
+export interface PartitionRange {
+  readonly partition: number;
+  readonly from: string;
+  readonly until?: string;
+}
+
+export interface RangeRead {
+  /** In offset order per partition, partitions in ascending order. */
+  readonly records: ConsumedRecord[];
+  readonly next: readonly { partition: number; offset: string }[];
+}
+
 export interface KafkaPort {
   readonly kind: KafkaClientKind;
   /**
@@ -199,6 +212,31 @@ export interface KafkaPort {
     topic: string,
     partitions: readonly { partition: number; from: string }[],
   ): Promise<ConsumedRecord[]>;
+  /**
+   * The last stable offset of every partition of `topic` (read_committed's end: below it no transaction is
+   * still open), per partition.
+   */
+  stableOffsets(topic: string): Promise<{ partition: number; offset: string }[]>;
+  /**
+   * Reads read_committed, per partition, the records in [`from`, `until`) (`until` absent: the last stable
+   * offset when called, so an open transaction is never waited for), at most `maxRecords` per partition.
+   * `next` says, per partition asked, where a following read begins: after the last record returned when
+   * the limit cut the read short, else `until` (past any transaction markers and aborted records).
+   */
+  readRange(
+    topic: string,
+    partitions: readonly PartitionRange[],
+    options?: { maxRecords?: number },
+  ): Promise<RangeRead>;
+  /**
+   * Commits `offsets` (the next offset to read, per partition) for a consumer group no member has joined:
+   * a cursor kept by Kyodo itself (the HTTP mailbox), readable by `committedOffsets` and by the broker's tools.
+   */
+  commitGroupOffsets(
+    groupId: string,
+    topic: string,
+    offsets: readonly { partition: number; offset: string }[],
+  ): Promise<void>;
   /** The group's state and members (`kyodo status`: the gateway instances). Optional for adapters. */
   describeGroup?(groupId: string): Promise<ConsumerGroupDescription>;
   createTransactionalPipeline(options: TransactionalPipelineOptions): TransactionalPipeline;

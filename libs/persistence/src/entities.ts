@@ -296,10 +296,12 @@ export const AuditChainAnchorEntity = new EntitySchema<AuditChainAnchorRow>({
 export interface ApiKeyRow {
   id: string;
   role: string;
+  partyId: string | null;
   keyHash: string;
   prefix: string;
   createdAt: Date;
   revokedAt: Date | null;
+  party?: PartyRow;
 }
 
 export const ApiKeyEntity = new EntitySchema<ApiKeyRow>({
@@ -308,15 +310,28 @@ export const ApiKeyEntity = new EntitySchema<ApiKeyRow>({
   columns: {
     id: { type: 'text', primary: true },
     role: { type: 'text' },
+    partyId: { name: 'party_id', type: 'text', nullable: true },
     keyHash: { name: 'key_hash', type: 'text', unique: true },
     prefix: { type: 'text' },
     createdAt: { name: 'created_at', type: 'timestamptz', default: now },
     revokedAt: { name: 'revoked_at', type: 'timestamptz', nullable: true },
   },
   checks: [
-    { name: 'api_key_role_check', expression: `role IN ('auditor', 'registry-admin')` },
+    {
+      name: 'api_key_role_check',
+      expression: `role IN ('auditor', 'registry-admin', 'privacy-officer', 'party')`,
+    },
     { name: 'api_key_key_hash_check', expression: `key_hash ~ '^[0-9a-f]{64}$'` },
+    { name: 'api_key_party_iff_role', expression: `(role = 'party') = (party_id IS NOT NULL)` },
   ],
+  relations: {
+    party: {
+      type: 'many-to-one',
+      target: 'Party',
+      nullable: true,
+      joinColumn: { name: 'party_id', foreignKeyConstraintName: 'api_key_party_id_fkey' },
+    },
+  },
 });
 
 export interface AuditCheckRunRow {

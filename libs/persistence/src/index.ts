@@ -12,3 +12,4 @@ export * from './subject-notice.repository';
 export * from './audit-run.repository';
 export * from './audit-report.repository';
 export * from './registry-staging';
+export * from './mailbox.repository';

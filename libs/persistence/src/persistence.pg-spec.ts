@@ -101,6 +101,7 @@ describe('migrations', () => {
       'SubjectNotices1764201600101',
       'Trust1764466200000',
       'DlqOperations1764480000000',
+      'Mailbox1764510000000',
       'RegistryChanges1764547200000',
     ]);
     await expect(runMigrations(ds)).resolves.toEqual([]);
@@ -198,6 +199,7 @@ describe('RegistryRepository', () => {
       enrollments: 1,
       consents: 1,
       agreements: 0,
+      delegations: 0,
       agreementsListed: false,
       version: '1',
     });

@@ -5,6 +5,7 @@ import type {
   AreaCode,
   Consent,
   ConsentCategory,
+  Delegation,
   Enrollment,
   Party,
   PartyRole,
@@ -19,6 +20,7 @@ export interface RegistryImportResult {
   readonly enrollments: number;
   readonly consents: number;
   readonly agreements: number;
+  readonly delegations: number;
   /** Whether the registry now lists agreements (set by any import with an `agreements` key, and kept). */
   readonly agreementsListed: boolean;
   /** The registry version after this import. */
@@ -76,6 +78,8 @@ export class RegistryRepository {
     rejectDuplicates('consent', data.consents, (c) => c.id);
     const agreements = data.agreements ?? [];
     rejectDuplicates('agreement', agreements, (a) => a.id);
+    const delegations = data.delegations ?? [];
+    rejectDuplicates('delegation', delegations, (d) => `of ${d.agentId} for ${d.forId} from ${d.from}`);
     const q = this.ds.createQueryRunner();
     const client = (await q.connect()) as PoolClient;
     try {
@@ -87,12 +91,14 @@ export class RegistryRepository {
       for (const chunk of chunks(data.consents)) await staging.stage({ consents: chunk });
       for (const chunk of chunks(agreements)) await staging.stage({ agreements: chunk });
       const merged = await staging.merge(bumped.version);
+      await upsertDelegations(q, delegations);
       await q.commitTransaction();
       return {
         parties: merged.parties,
         enrollments: merged.enrollments,
         consents: merged.consents,
         agreements: merged.agreements,
+        delegations: delegations.length,
         agreementsListed: bumped.agreementsListed,
         version: bumped.version,
       };
@@ -328,6 +334,42 @@ export class RegistryRepository {
     }
   }
 
+  /** One registered party, or undefined. */
+  async findParty(id: string): Promise<Party | undefined> {
+    const rows = await select<{
+      id: string;
+      role: PartyRole;
+      name: string;
+      area: AreaCode | null;
+      suspended: boolean;
+    }>(this.ds, `SELECT id, role, name, area, suspended FROM party WHERE id = $1`, [id]);
+    const p = rows[0];
+    if (!p) return undefined;
+    return {
+      id: p.id,
+      role: p.role,
+      name: p.name,
+      ...(p.area === null ? {} : { area: p.area }),
+      ...(p.suspended ? { suspended: true } : {}),
+    };
+  }
+
+  /**
+   * Whether `agentId` may act for `forId` on `day` (`YYYY-MM-DD`): a delegation covers the day and was not
+   * revoked at `at`.
+   */
+  async delegationInForce(agentId: string, forId: string, day: string, at: Date): Promise<boolean> {
+    const rows = await select<{ one: number }>(
+      this.ds,
+      `SELECT 1 AS one FROM delegation
+        WHERE agent_id = $1 AND for_id = $2 AND from_date <= $3::date AND to_date >= $3::date
+          AND (revoked_at IS NULL OR revoked_at > $4)
+        LIMIT 1`,
+      [agentId, forId, day, at],
+    );
+    return rows.length > 0;
+  }
+
   /** The registry version: a cheap query to poll; it changes with every import. */
   async currentVersion(): Promise<string> {
     const rows: { version: string }[] = await this.ds.query(
@@ -372,6 +414,7 @@ export class BulkRegistryImport {
         enrollments: merged.enrollments,
         consents: merged.consents,
         agreements: merged.agreements,
+        delegations: 0,
         supplyPointsChanged: merged.supplyPointsChanged,
         agreementsListed: bumped.agreementsListed,
         version: bumped.version,
@@ -397,6 +440,32 @@ export class BulkRegistryImport {
 
 interface Queryable {
   query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
+async function upsertDelegations(m: Queryable, delegations: readonly Delegation[]): Promise<void> {
+  for (const chunk of chunks(delegations)) {
+    await m.query(
+      `INSERT INTO delegation (agent_id, for_id, from_date, to_date, revoked_at)
+       SELECT agent_id, for_id, from_date, to_date, revoked_at
+         FROM jsonb_to_recordset($1::jsonb) AS x(agent_id text, for_id text, from_date date, to_date date,
+              revoked_at timestamptz)
+       ON CONFLICT (agent_id, for_id, from_date) DO UPDATE
+         SET to_date = EXCLUDED.to_date, revoked_at = EXCLUDED.revoked_at, updated_at = now()
+         WHERE (delegation.to_date, delegation.revoked_at)
+               IS DISTINCT FROM (EXCLUDED.to_date, EXCLUDED.revoked_at)`,
+      [
+        JSON.stringify(
+          chunk.map((d) => ({
+            agent_id: d.agentId,
+            for_id: d.forId,
+            from_date: d.from,
+            to_date: d.to,
+            revoked_at: d.revokedAt ?? null,
+          })),
+        ),
+      ],
+    );
+  }
 }
 
 /**
@@ -500,7 +569,7 @@ function importError(error: unknown): Error {
     );
   }
   const what: Record<string, string> = {
-    '23503': 'an enrollment, consent or agreement names a party that is not registered',
+    '23503': 'an enrollment, consent, agreement or delegation names a party that is not registered',
     '23505': 'two parties claim what only one may have (the OCCTO role, or the tdso of an area)',
     '23514': 'a value is out of range (role, area, party id, supply point id, dates or categories)',
     '23502': 'a required value is missing',

@@ -12,6 +12,9 @@ const DEFAULTS: HttpServerConfig = {
   bodyLimitBytes: 1024 * 1024,
 };
 
+/** The body limit of POST /v1/inbox (a batch of up to 500 events). */
+export const INBOX_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
 export function httpServerConfig(config: { readonly http?: HttpServerConfig }): HttpServerConfig {
   return config.http ?? DEFAULTS;
 }
@@ -38,15 +41,19 @@ export function hardenHttp(app: INestApplication, http: HttpServerConfig): void 
       }),
     );
   }
-  const json = express.json({ limit: http.bodyLimitBytes, type: ['application/json', 'application/*+json'] });
+  const types = ['application/json', 'application/*+json'];
+  const json = express.json({ limit: http.bodyLimitBytes, type: types });
+  // The HTTP inbox takes batches of up to 500 events: its own, larger limit.
+  const inboxLimit = Math.max(http.bodyLimitBytes, INBOX_BODY_LIMIT_BYTES);
+  const inboxJson = express.json({ limit: inboxLimit, type: types });
   app.use((req: Request, res: Response, next: NextFunction) => {
-    json(req, res, (error?: unknown) => {
+    const inbox = req.path.toLowerCase() === '/v1/inbox';
+    const limit = inbox ? inboxLimit : http.bodyLimitBytes;
+    (inbox ? inboxJson : json)(req, res, (error?: unknown) => {
       if (error === undefined || error === null) return next();
       const status = (error as { status?: number }).status;
       if (status === 413) {
-        res
-          .status(413)
-          .json(errorBody(413, 'Payload Too Large', `the request body exceeds ${http.bodyLimitBytes} bytes`));
+        res.status(413).json(errorBody(413, 'Payload Too Large', `the request body exceeds ${limit} bytes`));
       } else {
         res.status(400).json(errorBody(400, 'Bad Request', 'the request body is not valid JSON'));
       }

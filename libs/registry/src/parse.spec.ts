@@ -255,7 +255,12 @@ describe('parseRegistryFile: YAML and document errors', () => {
     [
       'a list at the top',
       '▸- parties\n',
-      [['', 'found a list; expected a mapping with parties, enrollments, consents or agreements']],
+      [
+        [
+          '',
+          'found a list; expected a mapping with parties, enrollments, consents, agreements or delegations',
+        ],
+      ],
     ],
     [
       'a string at the top',
@@ -263,14 +268,19 @@ describe('parseRegistryFile: YAML and document errors', () => {
       [
         [
           '',
-          'found the string "hello"; expected a mapping with parties, enrollments, consents or agreements',
+          'found the string "hello"; expected a mapping with parties, enrollments, consents, agreements or delegations',
         ],
       ],
     ],
     [
       'an unknown top-level key',
       'parties: []\n▸partys: []\n',
-      [['partys', 'unknown key "partys"; expected parties, enrollments, consents or agreements']],
+      [
+        [
+          'partys',
+          'unknown key "partys"; expected parties, enrollments, consents, agreements or delegations',
+        ],
+      ],
     ],
     [
       'a top-level key that is not a name',
@@ -784,7 +794,7 @@ consents:
         ['enrollments[0].from', 'must be a calendar date written YYYY-MM-DD, got "2026-02-30"'],
         ['consents[0].categories[0]', 'unknown category "billing"; expected meter-reading or negawatt'],
         ['consents[0].to', '2025-01-01 is before from (2026-01-01)'],
-        ['other', 'unknown key "other"; expected parties, enrollments, consents or agreements'],
+        ['other', 'unknown key "other"; expected parties, enrollments, consents, agreements or delegations'],
       ],
     );
   });
@@ -885,4 +895,39 @@ describe('parseRegistryFile: suspended parties and agreements (v1.1)', () => {
       }
     }
   });
+});
+
+describe('parseRegistryFile: delegations (v1.1)', () => {
+  it('reads delegations between parties of any role, with or without revokedAt', () => {
+    const result = parseRegistryFile(
+      `${PARTIES}delegations:\n  - { agentId: TD03, forId: R0001, from: 2026-01-01, to: 2026-12-31 }\n  - { agentId: R0009, forId: R0001, from: 2026-01-01, to: 2026-12-31, revokedAt: 2026-06-01T00:00:00+09:00 }\n`,
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.data.delegations).toEqual([
+      { agentId: 'TD03', forId: 'R0001', from: '2026-01-01', to: '2026-12-31', revokedAt: null },
+      {
+        agentId: 'R0009',
+        forId: 'R0001',
+        from: '2026-01-01',
+        to: '2026-12-31',
+        revokedAt: '2026-06-01T00:00:00+09:00',
+      },
+    ]);
+    // A party the file does not define must be registered, whatever its role.
+    expect(result.references).toEqual([expect.objectContaining({ partyId: 'R0009' })]);
+    expect(result.references[0]).not.toHaveProperty('role');
+  });
+
+  it.each<[string, string, (readonly [string, string])[]]>([
+    [
+      'a party delegated to act for itself',
+      `${PARTIES}delegations:\n  - ▸{ agentId: R0001, forId: R0001, from: 2026-01-01, to: 2026-12-31 }\n`,
+      [['delegations[0]', 'R0001 cannot be delegated to act for itself']],
+    ],
+    [
+      'a duplicate delegation',
+      `${PARTIES}delegations:\n  - { agentId: TD03, forId: R0001, from: 2026-01-01, to: 2026-12-31 }\n  - ▸{ agentId: TD03, forId: R0001, from: 2026-01-01, to: 2027-12-31 }\n`,
+      [['delegations[1]', 'duplicate delegation of TD03 for R0001 from 2026-01-01 (first at line 8)']],
+    ],
+  ])('reports %s', (_name, source, expected) => expectErrors(source, expected));
 });

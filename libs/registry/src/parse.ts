@@ -10,6 +10,7 @@ import {
   type AreaCode,
   type Consent,
   type ConsentCategory,
+  type Delegation,
   type Enrollment,
   type Party,
   type PartyRole,
@@ -30,8 +31,11 @@ import {
 /** A party that an enrollment or consent names but the file does not define: it must already be registered. */
 export interface PartyReference extends SourceLocation {
   readonly partyId: string;
-  /** The role the reference needs: `aggregator` for an enrollment, `third-party` for a consent or agreement. */
-  readonly role: PartyRole;
+  /**
+   * The role the reference needs: `aggregator` for an enrollment, `third-party` for a consent or
+   * agreement; absent for a delegation, whose parties may have any role.
+   */
+  readonly role?: PartyRole;
 }
 
 /** Where the file defines a party, for the checks against the parties already registered. */
@@ -60,9 +64,10 @@ export interface RegistryFileRejected {
 
 export type RegistryFileResult = RegistryFileParsed | RegistryFileRejected;
 
-const TOP_KEYS = ['parties', 'enrollments', 'consents', 'agreements'] as const;
+const TOP_KEYS = ['parties', 'enrollments', 'consents', 'agreements', 'delegations'] as const;
 const PARTY_KEYS = ['id', 'role', 'name', 'area', 'suspended'] as const;
 const AGREEMENT_KEYS = ['id', 'thirdPartyId', 'from', 'to'] as const;
+const DELEGATION_KEYS = ['agentId', 'forId', 'from', 'to', 'revokedAt'] as const;
 const ENROLLMENT_KEYS = ['aggregatorId', 'supplyPointId', 'from', 'to'] as const;
 const CONSENT_KEYS = [
   'id',
@@ -78,6 +83,7 @@ const PARTY_SHAPE = 'a party such as { id: R0001, role: retailer, name: "Clean V
 const ENROLLMENT_SHAPE = 'an enrollment with aggregatorId, supplyPointId, from and to';
 const CONSENT_SHAPE = 'a consent with id, thirdPartyId, supplyPointId, categories, from, to and revokedAt';
 const AGREEMENT_SHAPE = 'an agreement with id, thirdPartyId, from and to';
+const DELEGATION_SHAPE = 'a delegation with agentId, forId, from and to (and optionally revokedAt)';
 
 const PARTY_ID_RULE = 'an uppercase letter, then 1 to 15 uppercase letters or digits';
 
@@ -105,12 +111,21 @@ export function parseRegistryFile(text: string, fileName?: string): RegistryFile
   const agreements = collect(reader, sections.agreements, AGREEMENT_KEYS, AGREEMENT_SHAPE, (entry) =>
     readAgreement(entry, state),
   );
+  const delegations = collect(reader, sections.delegations, DELEGATION_KEYS, DELEGATION_SHAPE, (entry) =>
+    readDelegation(entry, state),
+  );
 
   if (reader.errors.length > 0) return { ok: false, errors: sortErrors(reader.errors) };
   return {
     ok: true,
     // An `agreements` key, even with an empty list, makes agreements required (contract v1.1).
-    data: { parties, enrollments, consents, ...(sections.agreements ? { agreements } : {}) },
+    data: {
+      parties,
+      enrollments,
+      consents,
+      ...(sections.agreements ? { agreements } : {}),
+      ...(sections.delegations ? { delegations } : {}),
+    },
     references: state.references,
     definitions: [...state.parties.values()].flatMap((d) => (d.definition ? [d.definition] : [])),
   };
@@ -124,6 +139,7 @@ function readSections(reader: YamlReader): Record<(typeof TOP_KEYS)[number], Sec
     enrollments: undefined,
     consents: undefined,
     agreements: undefined,
+    delegations: undefined,
   };
   const root = reader.deref(reader.doc.contents, '');
   if (isNull(root)) return sections;
@@ -175,6 +191,7 @@ class ParseState {
   readonly enrollments = new Map<string, number>();
   readonly consentIds = new Map<string, number>();
   readonly agreementIds = new Map<string, number>();
+  readonly delegations = new Map<string, number>();
   readonly references: PartyReference[] = [];
 }
 
@@ -313,13 +330,16 @@ class Entry {
     return { from: from.value, to: to.value };
   }
 
-  /** A party that must have `role`: checked here if the file defines it, else returned as a reference. */
-  reference(key: string, role: PartyRole, state: ParseState): string | undefined {
+  /**
+   * A party that must have `role` (any role when undefined): checked here if the file defines it, else
+   * returned as a reference.
+   */
+  reference(key: string, role: PartyRole | undefined, state: ParseState): string | undefined {
     const field = this.partyId(key);
     if (!field) return undefined;
     const defined = state.parties.get(field.value);
     if (defined) {
-      if (defined.role !== undefined && defined.role !== role) {
+      if (role !== undefined && defined.role !== undefined && defined.role !== role) {
         this.fail(
           field.at,
           field.path,
@@ -328,7 +348,11 @@ class Entry {
         return undefined;
       }
     } else {
-      state.references.push({ ...this.locate(field.at, field.path), partyId: field.value, role });
+      state.references.push({
+        ...this.locate(field.at, field.path),
+        partyId: field.value,
+        ...(role === undefined ? {} : { role }),
+      });
     }
     return field.value;
   }
@@ -486,6 +510,30 @@ function readAgreement(entry: Entry, state: ParseState): Agreement | undefined {
   const period = entry.period();
   if (id === undefined || thirdPartyId === undefined || !period) return undefined;
   return { id, thirdPartyId, from: period.from, to: period.to };
+}
+
+function readDelegation(entry: Entry, state: ParseState): Delegation | undefined {
+  const agentId = entry.reference('agentId', undefined, state);
+  const forId = entry.reference('forId', undefined, state);
+  const period = entry.period();
+  const revokedAt = readRevokedAt(entry);
+  if (agentId === undefined || forId === undefined || !period || revokedAt === undefined) return undefined;
+  if (agentId === forId) {
+    entry.fail(entry.node, entry.path, `${agentId} cannot be delegated to act for itself`);
+    return undefined;
+  }
+  const key = `${agentId} ${forId} ${period.from}`;
+  const first = state.delegations.get(key);
+  if (first !== undefined) {
+    entry.fail(
+      entry.node,
+      entry.path,
+      `duplicate delegation of ${agentId} for ${forId} from ${period.from} (first at line ${first})`,
+    );
+    return undefined;
+  }
+  state.delegations.set(key, entry.line);
+  return { agentId, forId, from: period.from, to: period.to, revokedAt };
 }
 
 function readEnrollment(entry: Entry, state: ParseState): Enrollment | undefined {

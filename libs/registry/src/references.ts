@@ -25,7 +25,7 @@ export function checkReferences(
     const registered = existingParties.get(ref.partyId);
     if (!registered) {
       errors.push(errorAt(ref, `${ref.partyId} is neither defined in this file nor registered`));
-    } else if (registered.role !== ref.role) {
+    } else if (ref.role !== undefined && registered.role !== ref.role) {
       errors.push(
         errorAt(ref, `${ref.partyId} is registered as ${article(registered.role)}, not ${article(ref.role)}`),
       );

@@ -13,6 +13,7 @@ const OUTCOMES = [
   'rejected',
   'no-recipient',
   'acknowledged',
+  'acted-for',
 ] as const satisfies readonly AuditOutcome[];
 
 export class AuditQueryDto {

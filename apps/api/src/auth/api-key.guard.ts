@@ -33,7 +33,9 @@ interface GuardedRequest {
 /**
  * Global guard: everything under /v1/ needs `Authorization: Bearer <api key>` of an active key whose
  * role the route allows. Other routes (health, metrics, the OpenAPI document) are left open. A /v1/
- * route that declares no role is closed to every key.
+ * route that declares no role is closed to every key. Only the mailbox's routes (/v1/mailbox,
+ * /v1/inbox) declare role `party`, and they declare no other: a party's key opens them and nothing
+ * else, and no other key opens them.
  */
 export class ApiKeyGuard implements CanActivate {
   constructor(

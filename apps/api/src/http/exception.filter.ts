@@ -11,7 +11,13 @@ import { KafkaUnavailableError } from '@kyodo/kafka';
 import type { Logger } from '@kyodo/observability';
 import { PersistenceInputError } from '@kyodo/persistence';
 import { BearerChallengeException } from '../auth/api-key.guard';
-import { ApiInputError, DependencyUnavailableError, TimeLimitError, WorkLimitError } from '../errors';
+import {
+  ApiInputError,
+  DependencyUnavailableError,
+  PartyAccessError,
+  TimeLimitError,
+  WorkLimitError,
+} from '../errors';
 
 export interface ErrorBody {
   readonly statusCode: number;
@@ -23,7 +29,7 @@ export interface ErrorBody {
 
 /**
  * Every error as `{ statusCode, error, message }`, never a stack trace. Input errors of the services
- * become 400, a query over a work limit 422, an unreachable dependency or a time limit 503, anything
+ * become 400, a party acting beyond its rights 403, a query over a work limit 422, an unreachable dependency or a time limit 503, anything
  * unexpected 500 (logged with its stack).
  */
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -75,6 +81,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof ApiInputError || exception instanceof PersistenceInputError) {
       return { body: errorBody(HttpStatus.BAD_REQUEST, exception.message) };
+    }
+    if (exception instanceof PartyAccessError) {
+      return { body: errorBody(HttpStatus.FORBIDDEN, exception.message) };
     }
     if (exception instanceof WorkLimitError) {
       return { body: errorBody(HttpStatus.UNPROCESSABLE_ENTITY, exception.message) };

@@ -64,6 +64,7 @@ describe('summarise', () => {
       rejected: 1,
       'no-recipient': 1,
       acknowledged: 0,
+      'acted-for': 0,
     });
   });
 });

@@ -46,7 +46,7 @@ export function summarise(
     });
   }
   const rejections: Record<string, number> = {};
-  const auditOutcomes = { delivered: 0, rejected: 0, 'no-recipient': 0, acknowledged: 0 };
+  const auditOutcomes = { delivered: 0, rejected: 0, 'no-recipient': 0, acknowledged: 0, 'acted-for': 0 };
   for (const record of audit) {
     auditOutcomes[record.outcome] += 1;
     if (record.outcome === 'rejected') {
@@ -149,6 +149,8 @@ export function auditComplete(records: readonly AuditRecord[], totals: RouteStat
       case 'no-recipient':
       case 'acknowledged': // an accepted input delivered to nobody
         noRecipient += 1;
+        break;
+      case 'acted-for': // an HTTP mailbox action under a delegation, not an input
         break;
     }
   }

@@ -11,7 +11,9 @@ import {
 import type {
   ConsumerGroupDescription,
   ConsumedRecord,
+  PartitionRange,
   ProducedRecord,
+  RangeRead,
   ConsumerOptions,
   KafkaPort,
   Producer as ProducerPort,
@@ -174,8 +176,80 @@ export class PlatformaticClient implements KafkaPort {
     partitions: readonly { partition: number; from: string }[],
   ): Promise<ConsumedRecord[]> {
     if (partitions.length === 0) return [];
-    const admin = this.getAdmin();
-    const listed = await admin.listOffsets({
+    const until = await this.listEnds(topic, partitions, FetchIsolationLevels.READ_UNCOMMITTED);
+    const { records } = await this.readBounded(
+      topic,
+      partitions.map((p) => ({
+        partition: p.partition,
+        from: BigInt(p.from),
+        until: until.get(p.partition) ?? 0n,
+      })),
+    );
+    return records;
+  }
+
+  async stableOffsets(topic: string): Promise<{ partition: number; offset: string }[]> {
+    const metadata = await this.getAdmin().metadata({ topics: [topic] });
+    const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+    const partitions = Array.from({ length: count }, (_, partition) => ({ partition }));
+    const ends = await this.listEnds(topic, partitions, FetchIsolationLevels.READ_COMMITTED);
+    return partitions.map(({ partition }) => ({ partition, offset: (ends.get(partition) ?? 0n).toString() }));
+  }
+
+  async readRange(
+    topic: string,
+    partitions: readonly PartitionRange[],
+    options: { maxRecords?: number } = {},
+  ): Promise<RangeRead> {
+    if (partitions.length === 0) return { records: [], next: [] };
+    const open = partitions.filter((p) => p.until === undefined);
+    const stable =
+      open.length > 0
+        ? await this.listEnds(topic, open, FetchIsolationLevels.READ_COMMITTED)
+        : new Map<number, bigint>();
+    const { records, next } = await this.readBounded(
+      topic,
+      partitions.map((p) => ({
+        partition: p.partition,
+        from: BigInt(p.from),
+        until: p.until === undefined ? (stable.get(p.partition) ?? 0n) : BigInt(p.until),
+      })),
+      options.maxRecords,
+    );
+    return {
+      records,
+      next: partitions.map((p) => ({
+        partition: p.partition,
+        offset: (next.get(p.partition) ?? 0n).toString(),
+      })),
+    };
+  }
+
+  async commitGroupOffsets(
+    groupId: string,
+    topic: string,
+    offsets: readonly { partition: number; offset: string }[],
+  ): Promise<void> {
+    if (offsets.length === 0) return;
+    await this.getAdmin().alterConsumerGroupOffsets({
+      groupId,
+      topics: [
+        {
+          name: topic,
+          partitionOffsets: offsets.map((o) => ({ partition: o.partition, offset: BigInt(o.offset) })),
+        },
+      ],
+    });
+  }
+
+  /** The high watermark (read_uncommitted) or last stable offset (read_committed) of each partition. */
+  private async listEnds(
+    topic: string,
+    partitions: readonly { partition: number }[],
+    isolationLevel: (typeof FetchIsolationLevels)[keyof typeof FetchIsolationLevels],
+  ): Promise<Map<number, bigint>> {
+    const listed = await this.getAdmin().listOffsets({
+      isolationLevel,
       topics: [
         {
           name: topic,
@@ -183,10 +257,26 @@ export class PlatformaticClient implements KafkaPort {
         },
       ],
     });
-    const until = new Map<number, bigint>();
-    for (const p of listed[0]?.partitions ?? []) until.set(p.partitionIndex, p.offset);
-    const wanted = partitions.filter((p) => (until.get(p.partition) ?? 0n) > BigInt(p.from));
-    if (wanted.length === 0) return [];
+    const ends = new Map<number, bigint>();
+    for (const p of listed[0]?.partitions ?? []) ends.set(p.partitionIndex, p.offset);
+    return ends;
+  }
+
+  /**
+   * Reads [from, until) of each partition read_committed, at most `maxRecords` records per partition.
+   * `next`: after the last record kept where the limit cut a partition short, else its `until`.
+   */
+  private async readBounded(
+    topic: string,
+    ranges: readonly { partition: number; from: bigint; until: bigint }[],
+    maxRecords = Number.POSITIVE_INFINITY,
+  ): Promise<{ records: ConsumedRecord[]; next: Map<number, bigint> }> {
+    const next = new Map<number, bigint>();
+    for (const r of ranges) next.set(r.partition, r.until > r.from ? r.until : r.from);
+    const wanted = ranges.filter((p) => p.until > p.from);
+    if (wanted.length === 0) return { records: [], next };
+    const until = new Map(wanted.map((p) => [p.partition, p.until]));
+    const kept = new Map(wanted.map((p) => [p.partition, 0]));
     // A throwaway group: the reader commits nothing and leaves no offsets behind.
     const consumer = new Consumer({
       ...baseOptions(this.options, `${this.options.clientId}-reader`),
@@ -200,7 +290,7 @@ export class PlatformaticClient implements KafkaPort {
       const stream = await consumer.consume({
         topics: [topic],
         mode: 'manual',
-        offsets: wanted.map((p) => ({ topic, partition: p.partition, offset: BigInt(p.from) })),
+        offsets: wanted.map((p) => ({ topic, partition: p.partition, offset: p.from })),
         autocommit: false,
         isolationLevel: FetchIsolationLevels.READ_COMMITTED,
       });
@@ -220,15 +310,21 @@ export class PlatformaticClient implements KafkaPort {
           }
         };
         const timer = setInterval(check, 50);
-        const wantedPartitions = new Set(wanted.map((p) => p.partition));
         const seen = new Set<string>();
         stream.on('data', (message: Message) => {
-          if (!wantedPartitions.has(message.partition)) return;
-          if (message.offset >= (until.get(message.partition) ?? 0n)) return;
+          const end = until.get(message.partition);
+          if (end === undefined || message.offset >= end) return;
+          const count = kept.get(message.partition) ?? 0;
+          if (count >= maxRecords) return;
           const key = `${message.partition}:${message.offset}`;
           if (seen.has(key)) return;
           seen.add(key);
           records.push(toConsumed(message));
+          kept.set(message.partition, count + 1);
+          if (count + 1 >= maxRecords) {
+            next.set(message.partition, message.offset + 1n);
+            remaining.delete(message.partition);
+          }
         });
         stream.on('fetch', check);
         stream.on('error', (error: Error) => {
@@ -240,7 +336,8 @@ export class PlatformaticClient implements KafkaPort {
     } finally {
       await consumer.close(true).catch(() => undefined);
     }
-    return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+    records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+    return { records, next };
   }
 
   async describeGroup(groupId: string): Promise<ConsumerGroupDescription> {

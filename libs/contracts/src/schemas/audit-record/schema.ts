@@ -37,7 +37,11 @@ export const AuditRecordSchema = Type.Object(
     fieldsDelivered: Paths('Field paths delivered.'),
     fieldsWithheld: Paths('Field paths withheld (unknown keys as `<parent>.(unknown)`).'),
     policyVersion: Type.String(),
-    outcome: StringEnum(['delivered', 'rejected', 'no-recipient'] as const),
+    outcome: StringEnum(['delivered', 'rejected', 'no-recipient', 'acknowledged', 'acted-for'] as const, {
+      description:
+        '`acknowledged`: a subject notice acknowledged by its recipient; `acted-for`: a party used the ' +
+        'HTTP mailbox or inbox of another under a delegation.',
+    }),
     reason: Nullable(RejectionReasonSchema),
     outboundId: Nullable(Type.String(), 'The outbound CloudEvent id of a delivery.'),
   },
