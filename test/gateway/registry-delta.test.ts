@@ -41,7 +41,14 @@ const REGISTRY: RegistryData = {
     { id: 'TP001', role: 'third-party', name: 'Home Energy App' },
   ],
   enrollments: [],
-  consents: [consent('C1', SP_HELD)],
+  // Three more supply points with consents than the gateway may hold (KYODO_REGISTRY_CACHE_SUPPLY_POINTS
+  // 2 below): it looks supply points up as batches need them rather than holding the registry whole.
+  consents: [
+    consent('C1', SP_HELD),
+    consent('C91', '0300000000000000000091'),
+    consent('C92', '0300000000000000000092'),
+    consent('C93', '0300000000000000000093'),
+  ],
 };
 
 let seed = 500;
@@ -68,7 +75,12 @@ describe('registry deltas reach a running gateway (real Kafka and PostgreSQL)', 
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    config = testConfig({ databaseUrl: db.url, partitionsPerTopic: 1, registryRefreshMs: 200 });
+    config = testConfig({
+      databaseUrl: db.url,
+      partitionsPerTopic: 1,
+      registryRefreshMs: 200,
+      registryCacheSupplyPoints: 2,
+    });
     await importRegistry(config, kafka, REGISTRY);
     kyodo = await startKyodo(config, [GatewayModule]);
     metrics = kyodo.app.get<KyodoMetrics>(METRICS);

@@ -65,8 +65,18 @@ export class BoundedRegistry {
     return this.heldVersion;
   }
 
-  get cached(): { readonly size: number; readonly hits: number; readonly misses: number } {
-    return { size: this.cache.size, hits: this.cache.hits, misses: this.cache.misses };
+  get cached(): {
+    readonly size: number;
+    readonly hits: number;
+    readonly misses: number;
+    readonly complete: boolean;
+  } {
+    return {
+      size: this.cache.size,
+      hits: this.cache.hits,
+      misses: this.cache.misses,
+      complete: this.cache.complete,
+    };
   }
 
   /**
@@ -103,7 +113,7 @@ export class BoundedRegistry {
         evicted = this.cache.size;
         this.cache.clear();
       } else {
-        evicted = this.cache.evict(changes.supplyPoints);
+        evicted = await this.cache.refresh(changes.supplyPoints);
       }
       // The directory may have been read at a later version: those changes come again, harmlessly.
       this.heldVersion = changes.version;
@@ -114,6 +124,10 @@ export class BoundedRegistry {
   private async reload(from: string | undefined, why: string): Promise<CatchUp> {
     const version = await this.loadDirectory();
     this.cache.clear();
+    // A registry whose supply points all fit is held whole: no lookup per batch, none while the
+    // database is down. Read after the directory, so it is at least as new; later changes re-apply.
+    const all = await this.repository.loadAllSupplyPoints(this.cache.max);
+    if (all !== undefined) this.cache.fill(all);
     this.heldVersion = version;
     return { kind: 'reloaded', from, version, why };
   }

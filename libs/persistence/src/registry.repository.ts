@@ -185,6 +185,36 @@ export class RegistryRepository {
   }
 
   /**
+   * Every enrollment and consent, if they name at most `limit` distinct supply points; else
+   * undefined (the caller then looks supply points up as batches need them).
+   */
+  async loadAllSupplyPoints(
+    limit: number,
+  ): Promise<{ enrollments: Enrollment[]; consents: Consent[] } | undefined> {
+    return this.readOnly(async (q) => {
+      const [counted] = await select<{ n: string }>(
+        q,
+        `SELECT count(*)::text AS n FROM (
+           SELECT supply_point_id FROM enrollment UNION SELECT supply_point_id FROM consent) s`,
+      );
+      if (Number(counted?.n ?? 0) > limit) return undefined;
+      const enrollments = await select<EnrollmentRow>(
+        q,
+        `SELECT aggregator_id, supply_point_id,
+                to_char(from_date, 'YYYY-MM-DD') AS "from", to_char(to_date, 'YYYY-MM-DD') AS "to"
+           FROM enrollment ORDER BY supply_point_id, aggregator_id, from_date`,
+      );
+      const consents = await select<ConsentRow>(
+        q,
+        `SELECT id, third_party_id, supply_point_id, categories,
+                to_char(from_date, 'YYYY-MM-DD') AS "from", to_char(to_date, 'YYYY-MM-DD') AS "to", revoked_at
+           FROM consent ORDER BY id`,
+      );
+      return { enrollments: enrollments.map(toEnrollment), consents: consents.map(toConsent) };
+    });
+  }
+
+  /**
    * What changed after version `since`, up to the current version, from the change log: the parties,
    * agreements and supply points named (at most `limit` of them; past that `supplyPoints` is `all`).
    * `complete` is false when the log no longer reaches back to `since` (pruned, or written before the
