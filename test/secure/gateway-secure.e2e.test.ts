@@ -4,9 +4,15 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { Kafka } from 'kafkajs';
+import type { Server } from 'node:http';
+import request from 'supertest';
 import { topicsFor } from '@kyodo/contracts';
 import { factory, toRecordValue } from '@kyodo/contracts/testing';
 import type { KyodoConfig } from '@kyodo/config';
+import { createLogger } from '@kyodo/observability';
+import { ApiKeyRepository, createDataSource } from '@kyodo/persistence';
+import { startApp } from '@kyodo/platform';
+import { ApiModule } from '../../apps/api/src/api.module';
 import { AuditModule } from '../../apps/audit/src/audit.module';
 import { GatewayModule } from '../../apps/gateway/src/gateway.module';
 import { createTestDatabase, testConfig, uniqueId, waitFor } from '../support/harness';
@@ -30,6 +36,7 @@ describe('gateway end to end on the secured broker (Kyodo principals, party prin
   let broker: SecureBroker;
   let db: { url: string; drop: () => Promise<void> };
   let dir: string;
+  let configFor: (principal: 'gateway' | 'audit' | 'api') => KyodoConfig;
   const stops: (() => Promise<void>)[] = [];
 
   function as(party: string): Kafka {
@@ -62,7 +69,7 @@ describe('gateway end to end on the secured broker (Kyodo principals, party prin
     expect({ code: imported.code, stderr: imported.stderr }).toEqual({ code: 0, stderr: '' });
 
     const base = testConfig({ databaseUrl: db.url });
-    const config = (principal: 'gateway' | 'audit'): KyodoConfig => ({
+    const config = (configFor = (principal): KyodoConfig => ({
       ...base,
       topicPrefix: PREFIX,
       partitionsPerTopic: 1,
@@ -70,7 +77,7 @@ describe('gateway end to end on the secured broker (Kyodo principals, party prin
       kafkaSecurity: broker.security(principal),
       // The parties here read with kafkajs, which has no lz4 codec of its own (see docs/exactly-once.md).
       compression: 'gzip',
-    });
+    }));
     const gateway = await startKyodo(config('gateway'), [GatewayModule]);
     stops.push(gateway.stop);
     const audit = await startKyodo(config('audit'), [AuditModule]);
@@ -139,5 +146,51 @@ describe('gateway end to end on the secured broker (Kyodo principals, party prin
     } finally {
       await pg.end();
     }
+  });
+  it('the HTTP mailbox works as the API principal: an inbox post is routed, peeked and acknowledged', async () => {
+    const api = await startApp('api-secure-test', [ApiModule], {
+      config: configFor('api'),
+      logger: createLogger(process.env.KYODO_TEST_LOG_LEVEL ?? 'silent'),
+      port: 0,
+    });
+    stops.push(() => api.close());
+    const ds = createDataSource(db.url, { poolSize: 1 });
+    await ds.initialize();
+    const keys = new ApiKeyRepository(ds);
+    const tdKey = (await keys.create('party', { partyId: TD })).secret;
+    const rKey = (await keys.create('party', { partyId: R })).secret;
+    await ds.destroy();
+    const http = () => request(api.getHttpServer() as Server);
+
+    const event = factory.meterReading({ sender: TD, retailerId: R, area: '03', seed: 7 });
+    const posted = await http()
+      .post('/v1/inbox')
+      .set('Authorization', `Bearer ${tdKey}`)
+      .set('Content-Type', 'application/cloudevents+json')
+      .send(JSON.stringify(event));
+    expect({ status: posted.status, body: posted.body as unknown }).toEqual({
+      status: 202,
+      body: { id: event.id, status: 'accepted' },
+    });
+
+    // The retailer's mailbox: everything delivered to it so far, the posted reading among it.
+    const bundle = await waitFor(
+      async () => {
+        const res = await http().get('/v1/mailbox?wait=5').set('Authorization', `Bearer ${rKey}`);
+        if (res.status !== 200) return undefined;
+        const body = res.body as { bundleId: string; messages: Record<string, unknown>[] };
+        if (body.messages.some((m) => m.kyodooriginid === event.id)) return body;
+        // An earlier bundle (the first test's delivery): acknowledged, so the next peek moves on.
+        await http().delete(`/v1/mailbox/bundles/${body.bundleId}`).set('Authorization', `Bearer ${rKey}`);
+        return undefined;
+      },
+      { timeoutMs: 60_000, what: "the posted reading on the retailer's HTTP mailbox" },
+    );
+    const acknowledged = await http()
+      .delete(`/v1/mailbox/bundles/${bundle.bundleId}`)
+      .set('Authorization', `Bearer ${rKey}`);
+    expect(acknowledged.status).toBe(204);
+    const after = await http().get('/v1/mailbox').set('Authorization', `Bearer ${rKey}`);
+    expect(after.status).toBe(204);
   });
 });

@@ -15,13 +15,20 @@ describe('secured broker ACLs', () => {
     ]);
   });
 
-  it("keeps Kyodo's apps under their topic prefix, and never lets the API or the audit writer write", () => {
+  it("keeps Kyodo's apps under their topic prefix; the audit writer writes nothing, the API only inboxes and the audit", () => {
     const acls = kyodoAcls('p', { gateway: 'g', audit: 'a', api: 'x' });
     expect(acls.every((b) => b.name.startsWith('p.'))).toBe(true);
-    expect(acls.filter((b) => b.principal !== 'User:g' && b.operation === 'write')).toEqual([]);
-    expect(acls.filter((b) => b.principal === 'User:x' && b.resource === 'topic').map((b) => b.name)).toEqual(
-      ['p.out.', 'p.out.'],
-    );
+    expect(acls.filter((b) => b.principal === 'User:a' && b.operation === 'write')).toEqual([]);
+    expect(
+      acls
+        .filter((b) => b.principal === 'User:x' && b.operation === 'write')
+        .map((b) => `${b.resource}:${b.pattern}:${b.name}`),
+    ).toEqual(['topic:prefixed:p.in.', 'topic:literal:p.audit', 'transactional-id:prefixed:p.mailbox.']);
+    expect(
+      acls
+        .filter((b) => b.principal === 'User:x' && b.resource === 'topic' && b.operation === 'read')
+        .map((b) => b.name),
+    ).toEqual(['p.out.']);
   });
 
   it('adds what is missing and removes what a managed principal holds beyond it', () => {

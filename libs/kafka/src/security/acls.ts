@@ -62,7 +62,11 @@ export interface KyodoPrincipalNames {
  *   in throwaway groups `P.gateway.accepted.reader.*`), consumes as group `P.gateway`, transactional ids `P.gateway.*`;
  * - audit writer: reads `P.audit` as group `P.audit-writer`; creates `P.audit` / `P.dlq` if missing
  *   (DESCRIBE on `P.dlq` only, to see that it exists; it never reads it);
- * - API: reads the outboxes for reconciliation as groups `P.reconcile.*` (it never commits offsets).
+ * - API: reads the outboxes for reconciliation as groups `P.reconcile.*` (it never commits offsets)
+ *   and for the HTTP mailbox, whose cursors are the groups `P.mailbox.*` (its range reads use throwaway
+ *   groups `P.out.<party>.reader.*`); writes the inboxes for the
+ *   HTTP inbox, and `P.audit` for the records of delegated actions, with transactional ids
+ *   `P.mailbox.*`. It writes nothing else: no outbox, no dead letter.
  */
 export function kyodoAcls(topicPrefix: string, names: KyodoPrincipalNames): AclBinding[] {
   const g = userPrincipal(names.gateway);
@@ -85,6 +89,12 @@ export function kyodoAcls(topicPrefix: string, names: KyodoPrincipalNames): AclB
     ...grant(a, 'group', 'literal', `${P}.audit-writer`, ['read']),
     ...grant(api, 'topic', 'prefixed', `${P}.out.`, ['read', 'describe']),
     ...grant(api, 'group', 'prefixed', `${P}.reconcile.`, ['read']),
+    ...grant(api, 'group', 'prefixed', `${P}.mailbox.`, ['read']),
+    // The mailbox reads a bundle's ranges in throwaway groups named after the outbox, committing nothing.
+    ...grant(api, 'group', 'prefixed', `${P}.out.`, ['read']),
+    ...grant(api, 'topic', 'prefixed', `${P}.in.`, ['write', 'describe']),
+    ...grant(api, 'topic', 'literal', `${P}.audit`, ['write', 'describe']),
+    ...grant(api, 'transactional-id', 'prefixed', `${P}.mailbox.`, ['write', 'describe']),
   ];
 }
 
