@@ -1,15 +1,14 @@
-import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { hmacSha256Hex } from './digest';
 
 /** Turns a supply point id into the keyed HMAC that stands in for it in the audit trail. */
 export type SupplyPointHasher = (supplyPointId: string) => string;
 
-/** A hasher bound to one key; the key object is built once, not per call. */
+/** A hasher bound to one key; the key's padded blocks are hashed once, not per call. */
 export function supplyPointHasher(key: string | Buffer): SupplyPointHasher {
-  const keyObject = toKeyObject(key);
-  return (supplyPointId) => createHmac('sha256', keyObject).update(supplyPointId, 'utf8').digest('hex');
+  return hmacSha256Hex(keyBytes(key));
 }
 
-// The audit key rarely changes within a process, so keep the last few string keys' key objects.
+// The audit key rarely changes within a process, so keep the last few string keys' hashers.
 const stringKeys = new Map<string, SupplyPointHasher>();
 const MAX_CACHED_KEYS = 8;
 
@@ -25,10 +24,10 @@ export function supplyPointHmac(key: string | Buffer, supplyPointId: string): st
   return hasher(supplyPointId);
 }
 
-function toKeyObject(key: string | Buffer): KeyObject {
+function keyBytes(key: string | Buffer): Uint8Array {
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
   if (bytes.length === 0) throw new RangeError('the supply point HMAC key must not be empty');
-  return createSecretKey(bytes);
+  return bytes;
 }
 
 /**

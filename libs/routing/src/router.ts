@@ -1,6 +1,5 @@
 import { isUtf8 } from 'node:buffer';
 import {
-  GATEWAY_SOURCE,
   MAX_EVENT_BYTES,
   isNoticeType,
   REJECTION_REASONS,
@@ -9,7 +8,6 @@ import {
   parseInbound,
   type InboundEvent,
   type InboundPartial,
-  type OutboundEvent,
   type RegistrySnapshot,
   type Rejection,
   type RejectionReason,
@@ -18,6 +16,7 @@ import {
 import { authorizeSender, evaluate, type CompiledPolicy, type Delivery } from '@kyodo/policy';
 import { auditRecordId, outboundEventId, supplyPointHmac, type AuditRecord } from '@kyodo/audit';
 import { AcceptedIds } from './accepted-ids';
+import { DeliveryWriter } from './delivery-writer';
 import { auditedInbound } from './rejected-inbound';
 import { readAcknowledgement } from './acknowledgement';
 
@@ -135,8 +134,8 @@ export function emptyStats(): RouteStats {
 export class Router {
   private readonly clock: () => Date;
   private readonly maxOutputBytes: number;
-  /** Lists shared by several recipients of the record being routed, serialised once (see serializeOutbound). */
-  private readonly shared = new Map<unknown, string>();
+  /** Serialises each delivery's outbound event and audit record. */
+  private readonly writer = new DeliveryWriter();
   /** Whether the registry copy of the batch in hand is current (see RouterOptions.registryCurrent). */
   private registryCurrent = true;
   /** A delivery's purposes joined by spaces, by the (compiled, shared) purposes list. */
@@ -236,7 +235,6 @@ export class Router {
     nowMs: number,
     out: OutputRecord[],
   ): Outcome {
-    this.shared.clear();
     const topics = this.options.topics;
     const sender = topics.senderOf(record.topic);
     if (sender === undefined) {
@@ -290,9 +288,8 @@ export class Router {
       return { accepted: true, deliveries: decision.deliveries, eventId: event.id, source: event.source };
     }
     const hmac = supplyPointHmac(this.options.hmacKey, supplyPointId);
-    for (const delivery of decision.deliveries) {
-      this.deliver(record, event, supplyPointId, hmac, delivery, now, out);
-    }
+    this.writer.begin(record, event, hmac, now, this.options.policy.version);
+    for (const delivery of decision.deliveries) this.deliver(record, event, supplyPointId, delivery, out);
     return { accepted: true, deliveries: decision.deliveries, eventId: event.id, source: event.source };
   }
 
@@ -300,60 +297,23 @@ export class Router {
     record: InboundRecord,
     event: InboundEvent,
     supplyPointId: string,
-    hmac: string,
     delivery: Delivery,
-    now: string,
     out: OutputRecord[],
   ): void {
-    const recipient = delivery.recipient;
-    const auditId = auditRecordId(record, recipient.id);
-    const outboundId = outboundEventId(event.source, event.id, recipient.id);
-    const policyVersion = this.options.policy.version;
-    const outbound: OutboundEvent = {
-      specversion: '1.0',
-      id: outboundId,
-      source: GATEWAY_SOURCE,
-      type: event.type,
-      subject: event.subject,
-      time: event.time,
-      datacontenttype: 'application/json',
-      data: delivery.data,
-      kyodopurpose: delivery.purposes.join(' '),
-      kyodopolicy: policyVersion,
-      kyodoaudit: auditId,
-      kyodoorigin: event.source,
-      kyodooriginid: event.id,
-    };
+    const recipientId = delivery.recipient.id;
+    const auditId = auditRecordId(record, recipientId);
+    const outboundId = outboundEventId(event.source, event.id, recipientId);
     out.push({
-      topic: this.options.topics.outbox(recipient.id),
+      topic: this.options.topics.outbox(recipientId),
       key: supplyPointId,
-      value: serializeOutbound(outbound, this.shared),
+      value: this.writer.outbound(delivery, outboundId, auditId),
       headers: STRUCTURED_EVENT_HEADERS,
     });
-    const audit: AuditRecord = {
-      id: auditId,
-      time: now,
-      eventTime: event.time,
-      inboundTopic: record.topic,
-      inboundPartition: record.partition,
-      inboundOffset: record.offset,
-      inboundSource: event.source,
-      inboundId: event.id,
-      type: event.type,
-      supplyPointHmac: hmac,
-      recipientId: recipient.id,
-      recipientRole: recipient.role,
-      relations: delivery.relations,
-      purposes: delivery.purposes,
-      fieldsDelivered: delivery.fieldsDelivered,
-      fieldsWithheld: delivery.fieldsWithheld,
-      policyVersion,
-      outcome: 'delivered',
-      reason: null,
-      outboundId,
-      ...(delivery.basis ? { basis: delivery.basis } : {}),
-    };
-    out.push(this.auditOutput(audit));
+    out.push({
+      topic: this.options.topics.audit,
+      key: this.writer.hmac,
+      value: this.writer.audit(delivery, auditId, outboundId),
+    });
   }
 
   /** The audit record of an input that was delivered to nobody: rejected, or concerning no party. */
@@ -434,27 +394,6 @@ export class Router {
       value: JSON.stringify(audit),
     };
   }
-}
-
-/**
- * JSON.stringify(event), except that a list in `data` which several recipients share (the policy hands
- * them the same list when all of them may see all of it) is serialised only once per record.
- */
-function serializeOutbound(event: OutboundEvent, shared: Map<unknown, string>): string {
-  const { data, ...envelope } = event;
-  let json = '{';
-  for (const key of Object.keys(data)) {
-    const value = data[key];
-    let text: string | undefined;
-    if (Array.isArray(value)) {
-      text = shared.get(value);
-      if (text === undefined) shared.set(value, (text = JSON.stringify(value)));
-    } else text = JSON.stringify(value);
-    if (text === undefined) continue;
-    json += `${json.length > 1 ? ',' : ''}${JSON.stringify(key)}:${text}`;
-  }
-  const head = JSON.stringify(envelope);
-  return `${head.slice(0, -1)},"data":${json}}}`;
 }
 
 /**
