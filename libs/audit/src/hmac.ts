@@ -1,14 +1,15 @@
-import { hmacSha256Hex } from './digest';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 
 /** Turns a supply point id into the keyed HMAC that stands in for it in the audit trail. */
 export type SupplyPointHasher = (supplyPointId: string) => string;
 
-/** A hasher bound to one key; the key's padded blocks are hashed once, not per call. */
+/** A hasher bound to one key; the key object is built once, not per call. */
 export function supplyPointHasher(key: string | Buffer): SupplyPointHasher {
-  return hmacSha256Hex(keyBytes(key));
+  const keyObject = toKeyObject(key);
+  return (supplyPointId) => createHmac('sha256', keyObject).update(supplyPointId, 'utf8').digest('hex');
 }
 
-// The audit key rarely changes within a process, so keep the last few string keys' hashers.
+// The audit key rarely changes within a process, so keep the last few string keys' key objects.
 const stringKeys = new Map<string, SupplyPointHasher>();
 const MAX_CACHED_KEYS = 8;
 
@@ -24,10 +25,10 @@ export function supplyPointHmac(key: string | Buffer, supplyPointId: string): st
   return hasher(supplyPointId);
 }
 
-function keyBytes(key: string | Buffer): Uint8Array {
+function toKeyObject(key: string | Buffer): KeyObject {
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key);
   if (bytes.length === 0) throw new RangeError('the supply point HMAC key must not be empty');
-  return bytes;
+  return createSecretKey(bytes);
 }
 
 /**

@@ -1,5 +1,5 @@
+import { hash } from 'node:crypto';
 import type { RecordOrigin } from '@kyodo/contracts';
-import { scratchBytes, sha1Scratch, wordsHex, writeUtf8 } from './digest';
 
 /** Namespace of audit record ids (a random v4 UUID, fixed forever). */
 export const AUDIT_RECORD_NAMESPACE = '3f0b8f4e-6c1d-4e55-9a57-2b7e0c9d4a61';
@@ -26,24 +26,27 @@ export function outboundEventId(inboundSource: string, inboundId: string, recipi
   return uuidV5(OUTBOUND_EVENT_NAMESPACE, JSON.stringify([inboundSource, inboundId, recipientId]));
 }
 
-const digest = new Int32Array(5);
+/** Namespace and name, written into one reused buffer: a one-shot hash per id, no hash object. */
+let scratch = Buffer.alloc(512);
 
 /** RFC 4122 name-based UUID, version 5 (SHA-1). */
 export function uuidV5(namespace: string, name: string): string {
   const ns = namespaceBytes(namespace);
-  const bytes = scratchBytes(16);
-  bytes.set(ns, 0);
-  sha1Scratch(writeUtf8(name, 16), digest);
-  digest[1] = (digest[1] & ~0xf000) | 0x5000;
-  digest[2] = (digest[2] & 0x3fffffff) | 0x80000000;
-  const hex = wordsHex(digest, 0, 4);
+  const needed = 16 + Buffer.byteLength(name, 'utf8');
+  if (needed > scratch.length) scratch = Buffer.alloc(Math.max(needed, scratch.length * 2));
+  scratch.set(ns, 0);
+  scratch.write(name, 16, 'utf8');
+  const bytes = hash('sha1', scratch.subarray(0, needed), 'buffer');
+  bytes[6] = (bytes[6] & 0x0f) | 0x50;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex', 0, 16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 // Hot path: a handful of namespaces, each parsed once.
-const namespaces = new Map<string, Uint8Array>();
+const namespaces = new Map<string, Buffer>();
 
-function namespaceBytes(namespace: string): Uint8Array {
+function namespaceBytes(namespace: string): Buffer {
   let ns = namespaces.get(namespace);
   if (ns === undefined) {
     ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
