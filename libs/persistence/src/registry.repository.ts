@@ -167,17 +167,12 @@ export class RegistryRepository {
       const ids = [...supplyPointIds];
       const enrollments = await select<EnrollmentRow>(
         q,
-        `SELECT aggregator_id, supply_point_id,
-                to_char(from_date, 'YYYY-MM-DD') AS "from", to_char(to_date, 'YYYY-MM-DD') AS "to"
-           FROM enrollment WHERE supply_point_id = ANY($1::text[])
-          ORDER BY supply_point_id, aggregator_id, from_date`,
+        `${SELECT_ENROLLMENTS} WHERE supply_point_id = ANY($1::text[]) ORDER BY supply_point_id, aggregator_id, from_date`,
         [ids],
       );
       const consents = await select<ConsentRow>(
         q,
-        `SELECT id, third_party_id, supply_point_id, categories,
-                to_char(from_date, 'YYYY-MM-DD') AS "from", to_char(to_date, 'YYYY-MM-DD') AS "to", revoked_at
-           FROM consent WHERE supply_point_id = ANY($1::text[]) ORDER BY id`,
+        `${SELECT_CONSENTS} WHERE supply_point_id = ANY($1::text[]) ORDER BY id`,
         [ids],
       );
       return { enrollments: enrollments.map(toEnrollment), consents: consents.map(toConsent) };
@@ -198,19 +193,7 @@ export class RegistryRepository {
            SELECT supply_point_id FROM enrollment UNION SELECT supply_point_id FROM consent) s`,
       );
       if (Number(counted?.n ?? 0) > limit) return undefined;
-      const enrollments = await select<EnrollmentRow>(
-        q,
-        `SELECT aggregator_id, supply_point_id,
-                to_char(from_date, 'YYYY-MM-DD') AS "from", to_char(to_date, 'YYYY-MM-DD') AS "to"
-           FROM enrollment ORDER BY supply_point_id, aggregator_id, from_date`,
-      );
-      const consents = await select<ConsentRow>(
-        q,
-        `SELECT id, third_party_id, supply_point_id, categories,
-                to_char(from_date, 'YYYY-MM-DD') AS "from", to_char(to_date, 'YYYY-MM-DD') AS "to", revoked_at
-           FROM consent ORDER BY id`,
-      );
-      return { enrollments: enrollments.map(toEnrollment), consents: consents.map(toConsent) };
+      return allSupplyPointRows(q);
     });
   }
 
@@ -294,31 +277,7 @@ export class RegistryRepository {
                  FROM agreement ORDER BY id`,
             )
           : undefined;
-        const enrollments = await select<{
-          aggregator_id: string;
-          supply_point_id: string;
-          from: string;
-          to: string;
-        }>(
-          q,
-          `SELECT aggregator_id, supply_point_id,
-                  to_char(from_date, 'YYYY-MM-DD') AS "from", to_char(to_date, 'YYYY-MM-DD') AS "to"
-             FROM enrollment ORDER BY supply_point_id, aggregator_id, from_date`,
-        );
-        const consents = await select<{
-          id: string;
-          third_party_id: string;
-          supply_point_id: string;
-          categories: ConsentCategory[];
-          from: string;
-          to: string;
-          revoked_at: Date | null;
-        }>(
-          q,
-          `SELECT id, third_party_id, supply_point_id, categories,
-                  to_char(from_date, 'YYYY-MM-DD') AS "from", to_char(to_date, 'YYYY-MM-DD') AS "to", revoked_at
-             FROM consent ORDER BY id`,
-        );
+        const { enrollments, consents } = await allSupplyPointRows(q);
         return {
           version: version[0]?.version ?? '0',
           data: {
@@ -329,21 +288,8 @@ export class RegistryRepository {
               ...(p.area === null ? {} : { area: p.area }),
               ...(p.suspended ? { suspended: true } : {}),
             })),
-            enrollments: enrollments.map((e): Enrollment => ({
-              aggregatorId: e.aggregator_id,
-              supplyPointId: e.supply_point_id,
-              from: e.from,
-              to: e.to,
-            })),
-            consents: consents.map((c): Consent => ({
-              id: c.id,
-              thirdPartyId: c.third_party_id,
-              supplyPointId: c.supply_point_id,
-              categories: c.categories,
-              from: c.from,
-              to: c.to,
-              revokedAt: c.revoked_at === null ? null : c.revoked_at.toISOString(),
-            })),
+            enrollments,
+            consents,
             ...(agreements === undefined
               ? {}
               : {
@@ -537,6 +483,11 @@ interface AgreementRow {
   from: string;
   to: string;
 }
+const SELECT_ENROLLMENTS = `SELECT aggregator_id, supply_point_id,
+    to_char(from_date, 'YYYY-MM-DD') AS "from", to_char(to_date, 'YYYY-MM-DD') AS "to" FROM enrollment`;
+const SELECT_CONSENTS = `SELECT id, third_party_id, supply_point_id, categories,
+    to_char(from_date, 'YYYY-MM-DD') AS "from", to_char(to_date, 'YYYY-MM-DD') AS "to", revoked_at FROM consent`;
+
 interface EnrollmentRow {
   aggregator_id: string;
   supply_point_id: string;
@@ -565,6 +516,18 @@ function toParty(p: PartyRow): Party {
 
 function toAgreement(a: AgreementRow): Agreement {
   return { id: a.id, thirdPartyId: a.third_party_id, from: a.from, to: a.to };
+}
+
+/** Every enrollment and consent, in a stable order. */
+async function allSupplyPointRows(
+  q: QueryRunner,
+): Promise<{ enrollments: Enrollment[]; consents: Consent[] }> {
+  const enrollments = await select<EnrollmentRow>(
+    q,
+    `${SELECT_ENROLLMENTS} ORDER BY supply_point_id, aggregator_id, from_date`,
+  );
+  const consents = await select<ConsentRow>(q, `${SELECT_CONSENTS} ORDER BY id`);
+  return { enrollments: enrollments.map(toEnrollment), consents: consents.map(toConsent) };
 }
 
 function toEnrollment(e: EnrollmentRow): Enrollment {
