@@ -12,8 +12,7 @@ import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
-import { topicsFor, type RegistryData } from '@kyodo/contracts';
-import { factory, fixtureParties, toRecordValue } from '@kyodo/contracts/testing';
+import { topicsFor } from '@kyodo/contracts';
 import { loadConfig } from '@kyodo/config';
 import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
 import {
@@ -34,51 +33,24 @@ import { RegistryRepository, createDataSource, runMigrations } from '@kyodo/pers
 import { KAFKA, METRICS, provisionTopics, startApp } from '@kyodo/platform';
 import { GatewayModule } from '../apps/gateway/src/gateway.module';
 import { GATEWAY_BATCH, GatewayService } from '../apps/gateway/src/gateway.service';
+import { benchRegistry, readingTemplates } from './compare/workload';
 
 const N = Number(process.env.BENCH_EVENTS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const PARTITIONS = 3;
-const SUPPLY_POINTS = 1000;
 
 type Shape = 'transport' | 'direct';
 
-const spid = (i: number) => `03${String(i).padStart(20, '0')}`;
-const registry: RegistryData = {
-  parties: fixtureParties('R0001', 'TD03', 'DR001', 'TP001'),
-  enrollments: Array.from({ length: SUPPLY_POINTS }, (_, i) => ({
-    aggregatorId: 'DR001',
-    supplyPointId: spid(i),
-    from: '2026-01-01',
-    to: '2027-12-31',
-  })),
-  consents: Array.from({ length: SUPPLY_POINTS }, (_, i) => ({
-    id: `C${i}`,
-    thirdPartyId: 'TP001',
-    supplyPointId: spid(i),
-    categories: ['meter-reading' as const],
-    from: '2026-01-01',
-    to: '2027-12-31',
-    revokedAt: null,
-  })),
-};
+const registry = benchRegistry();
 
 /** N readings, every one its own event id (a re-sent id would be refused as a duplicate, cheaply). */
 async function fill(kafka: KafkaPort, topic: string): Promise<void> {
   const producer = await kafka.createProducer();
-  const base = Array.from({ length: SUPPLY_POINTS }, (_, i) => {
-    const e = factory.meterReading({
-      seed: i + 1,
-      area: '03',
-      supplyPointId: spid(i),
-      retailerId: 'R0001',
-      sender: 'TD03',
-    });
-    return { key: e.subject, id: e.id, value: toRecordValue(e).toString('utf8') };
-  });
+  const base = readingTemplates();
   for (let i = 0; i < N; i += 2000) {
     await producer.send(
       Array.from({ length: Math.min(2000, N - i) }, (_, k) => {
-        const v = base[(i + k) % SUPPLY_POINTS];
+        const v = base[(i + k) % base.length];
         return { topic, key: v.key, value: v.value.replace(`"id":"${v.id}"`, `"id":"${v.id}-${i + k}"`) };
       }),
     );

@@ -8,8 +8,7 @@
  */
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
-import { topicsFor, type RegistryData } from '@kyodo/contracts';
-import { factory, toRecordValue, fixtureParties } from '@kyodo/contracts/testing';
+import { topicsFor } from '@kyodo/contracts';
 import { loadConfig } from '@kyodo/config';
 import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
 import { KafkaJsClient } from '@kyodo/kafka';
@@ -18,52 +17,22 @@ import { RegistryRepository, createDataSource, runMigrations } from '@kyodo/pers
 import { provisionTopics, startApp } from '@kyodo/platform';
 import { GatewayModule } from '../apps/gateway/src/gateway.module';
 import { GatewayService } from '../apps/gateway/src/gateway.service';
+import { benchRegistry, readingTemplates } from './compare/workload';
 
 const N = Number(process.env.BENCH_EVENTS ?? 30_000);
 const PARTITIONS = 3;
-const SUPPLY_POINTS = 1000;
 
-const registry: RegistryData = {
-  parties: fixtureParties('R0001', 'TD03', 'DR001', 'TP001'),
-  enrollments: Array.from({ length: SUPPLY_POINTS }, (_, i) => ({
-    aggregatorId: 'DR001',
-    supplyPointId: spid(i),
-    from: '2026-01-01',
-    to: '2027-12-31',
-  })),
-  consents: Array.from({ length: SUPPLY_POINTS }, (_, i) => ({
-    id: `C${i}`,
-    thirdPartyId: 'TP001',
-    supplyPointId: spid(i),
-    categories: ['meter-reading' as const],
-    from: '2026-01-01',
-    to: '2027-12-31',
-    revokedAt: null,
-  })),
-};
-
-function spid(i: number): string {
-  return `03${String(i).padStart(20, '0')}`;
-}
+const registry = benchRegistry();
 
 async function fill(kafka: KafkaJsClient, topic: string): Promise<void> {
   const producer = await kafka.createProducer({ idempotent: false });
-  const values = Array.from({ length: SUPPLY_POINTS }, (_, i) => {
-    const e = factory.meterReading({
-      seed: i + 1,
-      area: '03',
-      supplyPointId: spid(i),
-      retailerId: 'R0001',
-      sender: 'TD03',
-    });
-    return { key: e.subject, id: e.id, value: toRecordValue(e).toString('utf8') };
-  });
+  const values = readingTemplates();
   // Every record its own event id: the gateway refuses a re-sent one as a duplicate, which is cheaper
   // than routing it and would flatter the figures.
   for (let i = 0; i < N; i += 2000) {
     await producer.send(
       Array.from({ length: Math.min(2000, N - i) }, (_, k) => {
-        const v = values[(i + k) % SUPPLY_POINTS];
+        const v = values[(i + k) % values.length];
         return { topic, key: v.key, value: v.value.replace(`"id":"${v.id}"`, `"id":"${v.id}-${i + k}"`) };
       }),
     );

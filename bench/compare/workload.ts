@@ -29,7 +29,7 @@ export interface Workload {
   variant(i: number, tag: string): InputRecord;
 }
 
-const SUPPLY_POINTS = 1000;
+export const SUPPLY_POINTS = 1000;
 const AREA = '03';
 
 /**
@@ -61,7 +61,7 @@ export function formatMix(mix: Mix): string {
   return KINDS.map((kind) => `${kind} ${Math.round(mix[kind] * 100)}%`).join(', ');
 }
 
-function spid(i: number): string {
+export function spid(i: number): string {
   return `${AREA}${String(i).padStart(20, '0')}`;
 }
 
@@ -155,4 +155,22 @@ export function makeWorkload(events: number, mix: Mix, seed = 1): Workload {
     counts,
     variant: (i, tag) => withId(byKind[chosen[i % chosen.length]][i % SUPPLY_POINTS], tag),
   };
+}
+
+/**
+ * One meter reading per supply point of `benchRegistry` (TD03 to R0001), as record key, event id and
+ * JSON text: the benches repeat them with the id made unique per input (a re-sent id would be refused
+ * as a duplicate, which is cheaper than routing it and would flatter the figures).
+ */
+export function readingTemplates(): { key: string; id: string; value: string }[] {
+  return Array.from({ length: SUPPLY_POINTS }, (_, i) => {
+    const e = factory.meterReading({
+      seed: i + 1,
+      area: AREA as '03',
+      supplyPointId: spid(i),
+      retailerId: 'R0001',
+      sender: 'TD03',
+    });
+    return { key: e.subject, id: e.id, value: toRecordValue(e).toString('utf8') };
+  });
 }
