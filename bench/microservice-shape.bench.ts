@@ -14,7 +14,7 @@ import { NestFactory } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import { topicsFor } from '@kyodo/contracts';
 import { loadConfig } from '@kyodo/config';
-import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
+import { dropDatabase, withDatabase } from '@kyodo/infra';
 import {
   createKafkaClient,
   type KafkaPort,
@@ -29,11 +29,11 @@ import {
   type TransactionalSubscription,
 } from '@kyodo/microservice';
 import { createLogger, type KyodoMetrics } from '@kyodo/observability';
-import { RegistryRepository, createDataSource, runMigrations } from '@kyodo/persistence';
-import { KAFKA, METRICS, provisionTopics, startApp } from '@kyodo/platform';
+import { KAFKA, METRICS, startApp } from '@kyodo/platform';
 import { GatewayModule } from '../apps/gateway/src/gateway.module';
 import { GATEWAY_BATCH, GatewayService } from '../apps/gateway/src/gateway.service';
 import { benchRegistry, readingTemplates } from './compare/workload';
+import { prepareKyodo } from './compare/system';
 
 const N = Number(process.env.BENCH_EVENTS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -119,18 +119,7 @@ async function run(shape: Shape): Promise<RunResult> {
     clientId: 'bench',
     defaultPartitions: PARTITIONS,
   });
-  await ensureDatabase(databaseUrl);
-  const ds = createDataSource(databaseUrl);
-  await ds.initialize();
-  await runMigrations(ds);
-  await new RegistryRepository(ds).importRegistry(registry);
-  await ds.destroy();
-  await provisionTopics(
-    kafka,
-    topics,
-    registry.parties.map((p) => p.id),
-    PARTITIONS,
-  );
+  await prepareKyodo(kafka, base.databaseUrl, prefix, registry, PARTITIONS);
   await untilAnswers(kafka, topics.inbox('TD03'));
   await fill(kafka, topics.inbox('TD03'));
 

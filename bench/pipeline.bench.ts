@@ -10,14 +10,14 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { topicsFor } from '@kyodo/contracts';
 import { loadConfig } from '@kyodo/config';
-import { dropDatabase, ensureDatabase, withDatabase } from '@kyodo/infra';
+import { dropDatabase, withDatabase } from '@kyodo/infra';
 import { KafkaJsClient } from '@kyodo/kafka';
 import { createLogger } from '@kyodo/observability';
-import { RegistryRepository, createDataSource, runMigrations } from '@kyodo/persistence';
-import { provisionTopics, startApp } from '@kyodo/platform';
+import { startApp } from '@kyodo/platform';
 import { GatewayModule } from '../apps/gateway/src/gateway.module';
 import { GatewayService } from '../apps/gateway/src/gateway.service';
 import { benchRegistry, readingTemplates } from './compare/workload';
+import { prepareKyodo } from './compare/system';
 
 const N = Number(process.env.BENCH_EVENTS ?? 30_000);
 const PARTITIONS = 3;
@@ -124,18 +124,7 @@ async function gatewayRun(client: 'kafkajs' | 'platformatic'): Promise<{ rate: n
     clientId: 'bench',
     defaultPartitions: PARTITIONS,
   });
-  await ensureDatabase(databaseUrl);
-  const ds = createDataSource(databaseUrl);
-  await ds.initialize();
-  await runMigrations(ds);
-  await new RegistryRepository(ds).importRegistry(registry);
-  await ds.destroy();
-  await provisionTopics(
-    kafka,
-    topics,
-    registry.parties.map((p) => p.id),
-    PARTITIONS,
-  );
+  await prepareKyodo(kafka, base.databaseUrl, prefix, registry, PARTITIONS);
   await waitForTopics(kafka, [topics.inbox('TD03')]);
   await fill(kafka, topics.inbox('TD03'));
   let peakRss = 0;
