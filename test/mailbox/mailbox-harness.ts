@@ -57,9 +57,12 @@ export class MailboxStack {
     });
   }
 
-  async restartApi(): Promise<void> {
+  /** Everything `kyodo run` runs, stopped and started again: the API, the gateway and the audit writer. */
+  async restartAll(): Promise<void> {
     await this.api?.close();
     this.api = undefined;
+    await this.kyodo.stop();
+    this.kyodo = await startKyodo(this.config);
     await this.startApi();
   }
 

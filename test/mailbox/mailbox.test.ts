@@ -34,7 +34,7 @@ describe('HTTP mailbox (real Kafka and PostgreSQL)', () => {
     await stack.stop();
   });
 
-  it('serves every event exactly once, in order per supply point, across an API restart between peek and acknowledge', async () => {
+  it('serves every event exactly once, in order per supply point, across a restart of the API, the gateway and the audit writer between peek and acknowledge', async () => {
     await stack.send('TD03', [...stack.readings(120, 'R0001'), ...stack.readings(80, 'R0002')]);
     const truth = { R0001: await stack.outbox('R0001'), R0002: await stack.outbox('R0002') };
     expect(truth.R0001).toHaveLength(120);
@@ -54,7 +54,7 @@ describe('HTTP mailbox (real Kafka and PostgreSQL)', () => {
         // Not acknowledged yet: the same bundle again, identical.
         expect(await stack.peek(key, '?max=7')).toEqual(bundle);
         if (!restarted && round === 1) {
-          await stack.restartApi();
+          await stack.restartAll();
           restarted = true;
           expect(await stack.peek(key)).toEqual(bundle);
         }
