@@ -170,4 +170,29 @@ describe('HTTP inbox and delegation (real Kafka and PostgreSQL)', () => {
     const after = (await stack.peek(r1)) as Bundle;
     expect(after.messages.map((m: JsonObject) => (m.data as JsonObject).retailerId)).toEqual(['R0001']);
   });
+
+  it('closes both doors to a suspended party, by its own key and by delegation, and opens them again when lifted', async () => {
+    const suspended = (flag: boolean): RegistryData => {
+      const data = registry('2099-12-31');
+      return {
+        ...data,
+        parties: data.parties.map((p) => (p.id === 'R0001' ? { ...p, suspended: flag } : p)),
+      };
+    };
+    await importRegistry(stack.config, stack.kafka, suspended(true));
+    const sw = factory.contractSwitch({ sender: 'R0001', fromRetailerId: 'R0001', toRetailerId: 'R0003' });
+    for (const [key, headers] of [
+      [r1, {}],
+      [r2, ON_BEHALF_OF_R0001],
+    ] as const) {
+      const peek = await stack.get('/v1/mailbox', key, headers);
+      expect({ status: peek.status, message: (peek.body as { message: string }).message }).toEqual({
+        status: 403,
+        message: expect.stringMatching(/suspended/) as unknown,
+      });
+      expect((await stack.post('/v1/inbox', key, sw, undefined, headers)).status).toBe(403);
+    }
+    await importRegistry(stack.config, stack.kafka, suspended(false));
+    expect([200, 204]).toContain((await stack.get('/v1/mailbox', r1)).status);
+  });
 });

@@ -47,6 +47,8 @@ export class PartyAccessService {
     if (wanted === undefined || wanted === '' || wanted === own) {
       const party = await this.registry.findParty(own);
       if (!party) throw new PartyAccessError(`the key's party ${own} is no longer registered`);
+      // A suspended party neither sends nor receives (contract v1.1), by HTTP as by Kafka.
+      if (party.suspended) throw new PartyAccessError(`the key's party ${own} is suspended`);
       return { partyId: own, role: party.role, agentId: null };
     }
     const refusal = new PartyAccessError(
@@ -56,8 +58,12 @@ export class PartyAccessService {
     const now = this.now();
     const today = new Date(now.getTime() + JAPAN_OFFSET_MS).toISOString().slice(0, 10);
     if (!(await this.registry.delegationInForce(own, wanted, today, now))) throw refusal;
-    const principal = await this.registry.findParty(wanted);
-    if (!principal) throw refusal;
+    const [agent, principal] = await Promise.all([
+      this.registry.findParty(own),
+      this.registry.findParty(wanted),
+    ]);
+    if (!principal || !agent || agent.suspended) throw refusal;
+    if (principal.suspended) throw new PartyAccessError(`${wanted} is suspended`);
     return { partyId: wanted, role: principal.role, agentId: own };
   }
 
