@@ -64,9 +64,10 @@ export class Worker {
     return performance.now();
   }
 
-  async usage(): Promise<WorkerUsage> {
+  /** `gc`: a full garbage collection first, so heapLive says what the heap retains. */
+  async usage(options: { gc?: boolean } = {}): Promise<WorkerUsage> {
     const answer = this.next('usage');
-    this.child.send({ type: 'usage' });
+    this.child.send({ type: 'usage', gc: options.gc === true });
     return (await answer) as unknown as WorkerUsage;
   }
 

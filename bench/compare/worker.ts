@@ -4,13 +4,17 @@
  * Driven by its parent (bench/compare/main.ts) over the IPC channel:
  *
  *   child → parent  { type: 'ready' }                 once consuming
- *   parent → child  { type: 'usage' }                 child answers { type: 'usage', ...WorkerUsage }
+ *   parent → child  { type: 'usage', gc? }            child answers { type: 'usage', ...WorkerUsage }
+ *                                                     (gc: after a full garbage collection, heapLive set)
  *   parent → child  { type: 'stop' }                  child stops cleanly, answers { type: 'stopped' }, exits
  *
  * What to run comes in the BENCH_WORKER environment variable (a WorkerSpec as JSON).
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { loadConfig, type KyodoConfig } from '@kyodo/config';
 import { createKafkaClient, type KafkaClientKind, type TransactionalPipeline } from '@kyodo/kafka';
+import type { KyodoMetrics } from '@kyodo/observability';
 import type { INestApplicationContext } from '@nestjs/common';
 
 // Each system loads only its own modules (Nest, the gateway), so the others' memory is not counted.
@@ -43,20 +47,36 @@ export interface WorkerUsage {
   readonly cpuMicros: number;
   readonly rss: number;
   readonly peakRss: number;
+  /** V8 heap in use and reserved, bytes (process.memoryUsage()). */
+  readonly heapUsed: number;
+  readonly heapTotal: number;
+  /** Memory of Buffers and other objects outside the V8 heap, bytes. */
+  readonly external: number;
+  /** V8 heap in use right after a full garbage collection, bytes: only when asked for (`gc`). */
+  readonly heapLive?: number;
   /** Inputs the system has counted, where it counts them (the gateway: committed inputs). */
   readonly inputs?: number;
   readonly rejected?: number;
   readonly instanceId?: string;
+  /** The gateway's duplicate memory: accepted (source, id) pairs remembered (its metric, updated every 2 s). */
+  readonly acceptedIds?: number;
+}
+
+interface Counts {
+  inputs: number;
+  rejected: number;
+  instanceId?: string;
+  acceptedIds?: number;
 }
 
 interface Running {
   stop(): Promise<void>;
-  counts?(): { inputs: number; rejected: number; instanceId?: string };
+  counts?(): Promise<Counts>;
 }
 
 async function startKyodo(spec: Extract<WorkerSpec, { system: 'kyodo' }>): Promise<Running> {
   const { createLogger } = await import('@kyodo/observability');
-  const { startApp } = await import('@kyodo/platform');
+  const { METRICS, startApp } = await import('@kyodo/platform');
   const { GatewayModule } = await import('../../apps/gateway/src/gateway.module');
   const { GatewayService } = await import('../../apps/gateway/src/gateway.service');
   const base = loadConfig({
@@ -77,12 +97,14 @@ async function startKyodo(spec: Extract<WorkerSpec, { system: 'kyodo' }>): Promi
     port: 0,
   });
   const gateway = app.get(GatewayService);
+  const metrics = app.get<unknown, KyodoMetrics>(METRICS);
   return {
     stop: () => app.close(),
-    counts: () => ({
+    counts: async () => ({
       inputs: gateway.totals.inputs,
       rejected: gateway.totals.rejected,
       instanceId: gateway.status()?.instanceId,
+      acceptedIds: (await metrics.acceptedIdsRemembered.get()).values[0]?.value,
     }),
   };
 }
@@ -133,13 +155,31 @@ async function main(): Promise<void> {
         : await (await import('./naive')).startNaive(spec.prefix, spec.inboxes);
   const cpuAtReady = process.cpuUsage();
   peakRss = process.memoryUsage().rss;
-  process.on('message', (message: { type: string }) => {
+  process.on('message', (message: { type: string; gc?: boolean }) => {
     if (message.type === 'usage') {
-      const cpu = process.cpuUsage(cpuAtReady);
-      const rss = process.memoryUsage().rss;
-      peakRss = Math.max(peakRss, rss);
-      const usage: WorkerUsage = { cpuMicros: cpu.user + cpu.system, rss, peakRss, ...running.counts?.() };
-      process.send!({ type: 'usage', ...usage });
+      void (async () => {
+        const counts = await running.counts?.();
+        let heapLive: number | undefined;
+        if (message.gc) {
+          setFlagsFromString('--expose-gc');
+          (runInNewContext('gc') as () => void)();
+          heapLive = process.memoryUsage().heapUsed;
+        }
+        const cpu = process.cpuUsage(cpuAtReady);
+        const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+        peakRss = Math.max(peakRss, rss);
+        const usage: WorkerUsage = {
+          cpuMicros: cpu.user + cpu.system,
+          rss,
+          peakRss,
+          heapUsed,
+          heapTotal,
+          external,
+          ...(heapLive !== undefined ? { heapLive } : {}),
+          ...counts,
+        };
+        process.send!({ type: 'usage', ...usage });
+      })();
     } else if (message.type === 'stop') {
       void running.stop().then(
         () => {
