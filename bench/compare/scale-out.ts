@@ -9,17 +9,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Command, InvalidArgumentError } from 'commander';
-import { topicsFor } from '@kyodo/contracts';
-import { loadConfig } from '@kyodo/config';
+import { Command } from 'commander';
 import { dropDatabase } from '@kyodo/infra';
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
-import { KafkaJsClient, createKafkaClient, type ConsumerGroupDescription } from '@kyodo/kafka';
+import type { ConsumerGroupDescription } from '@kyodo/kafka';
 import { committedPast, readOutputs, sleep, waitForTopics } from './broker';
 import { percentile } from './report';
-import { Worker, deleteTopicsOf, newPrefix, prepareKyodo } from './system';
+import { Worker, deleteTopicsOf, pacedStage, positiveNumber, prepareKyodo } from './system';
 import type { WorkerUsage } from './worker';
-import { makeWorkload, parseMix } from './workload';
 
 const LATENCY_TAG = /-L(\d+)"/;
 
@@ -42,12 +39,6 @@ async function partitionsOf(brokers: readonly string[], groupId: string, topic: 
   }
 }
 
-function positive(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a positive number');
-  return n;
-}
-
 interface Options {
   readonly partitions: number;
   readonly rate: number;
@@ -59,26 +50,14 @@ interface Options {
 async function main(): Promise<void> {
   const options = new Command('bench:scale-out')
     .description('two Kyodo gateways share a 12-partition inbox; the second joins under load')
-    .option('--partitions <n>', 'partitions of the inbox and every other topic', positive, 12)
-    .option('--rate <n>', 'input events/s, paced, for the whole run', positive, 250)
-    .option('--seconds <s>', 'how long input is produced', positive, 40)
-    .option('--join-at <s>', 'when the second instance is started', positive, 12)
+    .option('--partitions <n>', 'partitions of the inbox and every other topic', positiveNumber, 12)
+    .option('--rate <n>', 'input events/s, paced, for the whole run', positiveNumber, 250)
+    .option('--seconds <s>', 'how long input is produced', positiveNumber, 40)
+    .option('--join-at <s>', 'when the second instance is started', positiveNumber, 12)
     .option('--out <dir>', 'where the JSON goes', 'reports/bench')
     .parse(process.argv)
     .opts<Options>();
-  const config = loadConfig();
-  const workload = makeWorkload(1000, parseMix('100/0/0'));
-  const admin = new KafkaJsClient({ brokers: config.kafkaBrokers, clientId: 'bench', defaultPartitions: 1 });
-  const reader = createKafkaClient({
-    client: 'platformatic',
-    brokers: config.kafkaBrokers,
-    clientId: 'bench-reader',
-  });
-  const prefix = newPrefix();
-  const topics = topicsFor(prefix);
-  const group = `${prefix}.gateway`;
-  const inboxes = workload.senders.map((s) => topics.inbox(s));
-  const outboxes = workload.registry.parties.map((p) => topics.outbox(p.id));
+  const { config, workload, admin, reader, prefix, topics, group, inboxes, outboxes } = pacedStage();
   console.log(
     `scale-out on ${prefix}: ${options.partitions} partitions, ${options.rate} meter readings/s for ${options.seconds} s, ` +
       `second instance at ${options.joinAt} s`,

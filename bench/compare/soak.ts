@@ -16,28 +16,19 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Command, InvalidArgumentError } from 'commander';
-import { topicsFor } from '@kyodo/contracts';
-import { loadConfig } from '@kyodo/config';
+import { Command } from 'commander';
 import { dropDatabase } from '@kyodo/infra';
-import { KafkaJsClient, createKafkaClient, type KafkaPort } from '@kyodo/kafka';
+import type { KafkaPort } from '@kyodo/kafka';
 import { AcceptedIds } from '@kyodo/routing';
 import { committedPast, sleep, waitForTopics } from './broker';
 import { percentile } from './report';
-import { Worker, deleteTopicsOf, newPrefix, prepareKyodo } from './system';
+import { Worker, deleteTopicsOf, pacedStage, positiveNumber, prepareKyodo } from './system';
 import type { WorkerUsage } from './worker';
-import { makeWorkload, parseMix } from './workload';
 
 const MiB = 1024 * 1024;
 const TAG = /-S(\d+)"/;
 const RSS_TARGET_MIB = 256;
 const GROWTH_TARGET_PERCENT = 10;
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a positive number');
-  return n;
-}
 
 interface Options {
   readonly rate: number;
@@ -146,32 +137,20 @@ async function countOutputs(reader: KafkaPort, outboxes: readonly string[], inpu
 async function main(): Promise<void> {
   const options = new Command('bench:soak')
     .description('one Kyodo gateway under a paced load for minutes: its memory over time')
-    .option('--rate <n>', 'input events/s, paced', positive, 1000)
-    .option('--minutes <m>', 'how long input is produced', positive, 10)
-    .option('--sample-seconds <s>', 'interval between memory samples', positive, 10)
+    .option('--rate <n>', 'input events/s, paced', positiveNumber, 1000)
+    .option('--minutes <m>', 'how long input is produced', positiveNumber, 10)
+    .option('--sample-seconds <s>', 'interval between memory samples', positiveNumber, 10)
     .option(
       '--warmup-seconds <s>',
       'warm-up left out of the steady figures (at most a fifth of the run)',
-      positive,
+      positiveNumber,
       60,
     )
-    .option('--partitions <n>', 'partitions of the inbox and every other topic', positive, 3)
+    .option('--partitions <n>', 'partitions of the inbox and every other topic', positiveNumber, 3)
     .option('--out <dir>', 'where the JSON goes', 'reports/bench')
     .parse(process.argv)
     .opts<Options>();
-  const config = loadConfig();
-  const workload = makeWorkload(1000, parseMix('100/0/0'));
-  const admin = new KafkaJsClient({ brokers: config.kafkaBrokers, clientId: 'bench', defaultPartitions: 1 });
-  const reader = createKafkaClient({
-    client: 'platformatic',
-    brokers: config.kafkaBrokers,
-    clientId: 'bench-reader',
-  });
-  const prefix = newPrefix();
-  const topics = topicsFor(prefix);
-  const group = `${prefix}.gateway`;
-  const inboxes = workload.senders.map((s) => topics.inbox(s));
-  const outboxes = workload.registry.parties.map((p) => topics.outbox(p.id));
+  const { config, workload, admin, reader, prefix, topics, group, inboxes, outboxes } = pacedStage();
   const seconds = options.minutes * 60;
   const total = Math.round(options.rate * seconds);
   const warmupSeconds = Math.min(options.warmupSeconds, seconds / 5);

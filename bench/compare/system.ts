@@ -6,14 +6,52 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { InvalidArgumentError } from 'commander';
 import { topicsFor, type RegistryData } from '@kyodo/contracts';
+import { loadConfig } from '@kyodo/config';
 import { ensureDatabase, withDatabase } from '@kyodo/infra';
-import type { KafkaPort } from '@kyodo/kafka';
+import { KafkaJsClient, createKafkaClient, type KafkaPort } from '@kyodo/kafka';
 import { RegistryRepository, createDataSource, runMigrations } from '@kyodo/persistence';
 import { provisionTopics } from '@kyodo/platform';
 import type { WorkerSpec, WorkerUsage } from './worker';
+import { makeWorkload, parseMix } from './workload';
 
 export const newPrefix = () => `bench${randomBytes(3).toString('hex')}`;
+
+/** A command-line option parser: a positive number. */
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a positive number');
+  return n;
+}
+
+/**
+ * What a paced single-gateway bench starts from: the configuration, meter readings only, an admin
+ * client, a read_committed reader, and a fresh prefix with its group, inboxes and outboxes.
+ */
+export function pacedStage() {
+  const config = loadConfig();
+  const workload = makeWorkload(1000, parseMix('100/0/0'));
+  const admin = new KafkaJsClient({ brokers: config.kafkaBrokers, clientId: 'bench', defaultPartitions: 1 });
+  const reader = createKafkaClient({
+    client: 'platformatic',
+    brokers: config.kafkaBrokers,
+    clientId: 'bench-reader',
+  });
+  const prefix = newPrefix();
+  const topics = topicsFor(prefix);
+  return {
+    config,
+    workload,
+    admin,
+    reader,
+    prefix,
+    topics,
+    group: `${prefix}.gateway`,
+    inboxes: workload.senders.map((s) => topics.inbox(s)),
+    outboxes: workload.registry.parties.map((p) => topics.outbox(p.id)),
+  };
+}
 
 export async function deleteTopicsOf(admin: KafkaPort, prefix: string): Promise<void> {
   const names = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));

@@ -9,7 +9,11 @@ import {
   AuditRunRepository,
   type AuditRun,
 } from '@kyodo/persistence';
-import { verifySummary, type ReconcileSummary } from '../../api/src/audit-health/audit-health.service';
+import {
+  reconcileSummary,
+  verifySummary,
+  type ReconcileSummary,
+} from '../../api/src/audit-health/audit-health.service';
 import { ReconciliationRepository } from '../../api/src/reconciliation/reconciliation.repository';
 import { ReconciliationService } from '../../api/src/reconciliation/reconciliation.service';
 
@@ -130,15 +134,7 @@ export class RegularAudit {
         startedAt: reconcileStarted,
         finishedAt: this.clock(),
         ok: report.ok,
-        summary: {
-          auditDeliveries: report.auditDeliveries,
-          outboxEvents: report.outboxEvents,
-          missingFromOutbox: report.missingFromOutbox.length,
-          missingFromAudit: report.missingFromAudit.length,
-          unreadable: report.unreadable.length,
-          trimmedOutboxes: report.trimmedOutboxes.length,
-          notVerifiable: report.notVerifiable,
-        },
+        summary: reconcileSummary(report),
         requestedBy: `regular-audit:${trigger}`,
       });
       reconciled = {

@@ -151,19 +151,24 @@ export class AuditHealthService {
       startedAt,
       finishedAt: this.clock(),
       ok: report.ok,
-      summary: {
-        auditDeliveries: report.auditDeliveries,
-        outboxEvents: report.outboxEvents,
-        missingFromOutbox: report.missingFromOutbox.length,
-        missingFromAudit: report.missingFromAudit.length,
-        unreadable: report.unreadable.length,
-        trimmedOutboxes: report.trimmedOutboxes.length,
-        notVerifiable: report.notVerifiable,
-      },
+      summary: reconcileSummary(report),
       requestedBy,
     });
     return { run, report };
   }
+}
+
+/** What a reconcile run records: the counts of its report. */
+export function reconcileSummary(report: ReconciliationReport): ReconcileSummary {
+  return {
+    auditDeliveries: report.auditDeliveries,
+    outboxEvents: report.outboxEvents,
+    missingFromOutbox: report.missingFromOutbox.length,
+    missingFromAudit: report.missingFromAudit.length,
+    unreadable: report.unreadable.length,
+    trimmedOutboxes: report.trimmedOutboxes.length,
+    notVerifiable: report.notVerifiable,
+  };
 }
 
 /** What a verify run records: rows per chain, the verified heads and anchors, and the first bad row. */

@@ -1,7 +1,7 @@
 import './node20';
 import { Consumer, FetchIsolationLevels, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { ConsumerOptions, ConsumerStatus } from '../port';
-import { baseOptions, type PlatformaticClientOptions } from './options';
+import { baseOptions, stopConsuming, type PlatformaticClientOptions } from './options';
 import { toConsumed } from './records';
 
 const RECOVERY_BACKOFF_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
@@ -184,11 +184,7 @@ export class CommittingConsumer {
     this.wake?.();
     await loop?.catch(() => undefined);
     this.buffer = [];
-    if (stream) {
-      stream.removeAllListeners('data');
-      await stream.close().catch(() => undefined);
-    }
-    await consumer?.close(true).catch(() => undefined);
+    await stopConsuming(stream, consumer);
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,5 @@
 import './node20';
-import type { BaseOptions, SASLOptions } from '@platformatic/kafka';
+import type { BaseOptions, Consumer, MessagesStream, SASLOptions } from '@platformatic/kafka';
 import type { KafkaLogger } from '../logger';
 import type { KafkaSecurity } from '../port';
 
@@ -48,4 +48,19 @@ export function baseOptions(options: PlatformaticClientOptions, clientId = optio
       : {}),
     ...(sasl ? { sasl } : {}),
   };
+}
+
+/**
+ * Closes a stream (no more records delivered from it) and, if given, its consumer, leaving the group.
+ * Failures are ignored: a member that cannot say goodbye is timed out by the group.
+ */
+export async function stopConsuming(
+  stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined,
+  consumer?: Consumer,
+): Promise<void> {
+  if (stream) {
+    stream.removeAllListeners('data');
+    await stream.close().catch(() => undefined);
+  }
+  await consumer?.close(true).catch(() => undefined);
 }

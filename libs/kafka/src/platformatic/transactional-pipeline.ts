@@ -19,7 +19,7 @@ import type {
   TransactionalPipelineOptions,
 } from '../port';
 import { withClientTransactions } from './client-versions';
-import { baseOptions, type PlatformaticClientOptions } from './options';
+import { baseOptions, stopConsuming, type PlatformaticClientOptions } from './options';
 import { toConsumed, toProduced } from './records';
 
 /** Inputs per transaction, at most. */
@@ -281,10 +281,7 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
       this.log('error', { err: error }, 'Kafka stream failed; restarting');
       this.fail(error);
     });
-    if (old) {
-      old.removeAllListeners('data');
-      await old.close().catch(() => undefined);
-    }
+    await stopConsuming(old);
     // Read together, in one tick: the generation and the assignment it goes with.
     this.generation = consumer.generationId;
     const assigned = consumer.assignments ?? [];
@@ -484,11 +481,7 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
     this.wake?.();
     await loop?.catch(() => undefined);
     this.buffer = [];
-    if (stream) {
-      stream.removeAllListeners('data');
-      await stream.close().catch(() => undefined);
-    }
-    await consumer?.close(true).catch(() => undefined);
+    await stopConsuming(stream, consumer);
     if (!keepProducer) await this.discardProducer();
   }
 }

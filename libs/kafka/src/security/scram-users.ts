@@ -1,4 +1,4 @@
-import './node20';
+import '../platformatic/node20';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import type { KafkaSecurity } from '../port';
 
