@@ -115,7 +115,7 @@ export class LocalKafka {
     while (Date.now() < deadline) {
       if (!isAlive(started))
         throw new LocalKafkaError(`the Kafka broker exited during start-up\n${this.logTail()}`);
-      if (await this.answers()) {
+      if ((await this.answers()) && (await this.coordinatorsAnswer())) {
         this.progress(`Kafka broker ready on ${this.bootstrap}`);
         return { brokers: [this.bootstrap], pid: started, state: 'started', logFile: this.logFile };
       }
@@ -210,14 +210,26 @@ export class LocalKafka {
     return [];
   }
 
-  async answers(): Promise<boolean> {
+  /**
+   * Whether the group and transaction coordinators answer: on a broker just formatted they only do
+   * once their internal topics exist, and a test or gateway that joins a group before that fails.
+   */
+  private coordinatorsAnswer(): Promise<boolean> {
+    return this.probe((client) => client.coordinatorsAnswer('kyodo-infra.coordinators'));
+  }
+
+  answers(): Promise<boolean> {
+    return this.probe((client) => client.ping(2000));
+  }
+
+  private async probe(check: (client: KafkaJsClient) => Promise<unknown>): Promise<boolean> {
     const client = new KafkaJsClient({
       brokers: [this.bootstrap],
       clientId: 'kyodo-infra',
       security: this.clientSecurity(),
     });
     try {
-      await client.ping(2000);
+      await check(client);
       return true;
     } catch {
       return false;

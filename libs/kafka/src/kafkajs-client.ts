@@ -88,6 +88,24 @@ export class KafkaJsClient implements KafkaPort {
     return this.admin;
   }
 
+  /**
+   * Asks for a group coordinator and a transaction coordinator. On a broker just formatted, the first
+   * such request creates `__consumer_offsets` and `__transaction_state`, and until their partitions
+   * have leaders every client that joins a group or starts a transaction is told "coordinator not
+   * available"; this resolves once both answer. Leaves an empty group and an idle transactional id.
+   */
+  async coordinatorsAnswer(name: string): Promise<void> {
+    await (await this.getAdmin()).describeGroups([name]);
+    const producer = this.kafka.producer({ transactionalId: name, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      const transaction = await producer.transaction();
+      await transaction.abort();
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+    }
+  }
+
   async ping(timeoutMs = 5000): Promise<{ brokers: number; controllerId: number | null }> {
     const probe = new Kafka({
       clientId: `${this.options.clientId}-ping`,
