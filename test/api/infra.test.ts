@@ -5,25 +5,7 @@ import { join } from 'node:path';
 import { LocalKafka } from '@kyodo/infra';
 import { REPO_ROOT } from '../support/environment';
 import { waitFor } from '../support/harness';
-
-/** `kyodo ARGS` as a separate process (the compiled CLI), with `env` in place of the Kyodo variables. */
-function kyodo(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(KYODO_|KAFKA_BROKERS$|DATABASE_URL$)/.test(name)),
-  );
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'kyodo.js'), ...args], {
-    env: { ...base, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((done) => child.on('exit', (code) => done({ code, stdout, stderr })));
-}
+import { runKyodo as kyodo } from '../support/secure-broker';
 
 /** Nothing answers there: a command that tried to reach it would fail differently, or hang. */
 const UNREACHABLE = {

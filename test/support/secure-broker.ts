@@ -75,8 +75,12 @@ export function runKyodo(
   args: string[],
   env: NodeJS.ProcessEnv,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // The caller's settings are dropped, except where the local brokers live (KYODO_CACHE_DIR), so the
+  // command finds the same brokers the tests started.
   const base = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(KYODO_|KAFKA_|DATABASE_URL$)/.test(name)),
+    Object.entries(process.env).filter(
+      ([name]) => name === 'KYODO_CACHE_DIR' || !/^(KYODO_|KAFKA_|DATABASE_URL$)/.test(name),
+    ),
   );
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'kyodo.js'), ...args], {
     env: { ...base, ...env },
