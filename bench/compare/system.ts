@@ -67,7 +67,10 @@ export class Worker {
   constructor(spec: WorkerSpec) {
     this.child = fork(join(__dirname, 'worker.js'), [], {
       // e.g. BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=reports/profiles" profiles each system under test.
-      execArgv: [...process.execArgv, ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+      execArgv: [
+        ...process.execArgv,
+        ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ],
       env: { ...process.env, BENCH_WORKER: JSON.stringify(spec), KAFKAJS_NO_PARTITIONER_WARNING: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -31,61 +31,114 @@ describe('fencing by consumer group generation (@platformatic/kafka)', () => {
     await kafka?.close();
   });
 
-  it('refuses the commit of a batch fetched before a rebalance, and nothing is doubled or lost', async () => {
-    const input = `fence-in-${uniqueId()}`;
-    const output = `fence-out-${uniqueId()}`;
-    const group = `fence-${uniqueId()}`;
+  it.each([false, true])(
+    'refuses the commit of a batch fetched before a rebalance, and nothing is doubled or lost (overlap: %s)',
+    async (overlap) => {
+      const input = `fence-in-${uniqueId()}`;
+      const output = `fence-out-${uniqueId()}`;
+      const group = `fence-${uniqueId()}`;
+      await kafka.ensureTopics([
+        { name: input, partitions: 4 },
+        { name: output, partitions: 4 },
+      ]);
+      const producer = await kafka.createProducer();
+      const keys = Array.from({ length: 400 }, (_, i) => `key-${i}`);
+      await producer.send(keys.map((key) => ({ topic: input, key, value: `value-${key}` })));
+      await producer.disconnect();
+
+      let release!: () => void;
+      const gate = new Promise<void>((done) => (release = done));
+      let held = false;
+      const outcomes: string[] = [];
+      const copy = (batch: PipelineBatch) =>
+        batch.records.map((r) => ({ topic: output, key: r.key!.toString(), value: r.value! }));
+
+      const a = kafka.createTransactionalPipeline({
+        groupId: group,
+        transactionalId: `${group}.a`,
+        topics: [input],
+        overlap,
+        process: async (batch) => {
+          if (!held) {
+            held = true;
+            await gate;
+          }
+          return copy(batch);
+        },
+        onAborted: (_batch, _error, outcome) => outcomes.push(outcome),
+      });
+      pipelines.push(a);
+      await a.start();
+      await waitFor(() => held, { what: 'A to hold its first batch' });
+
+      const b = kafka.createTransactionalPipeline({
+        groupId: group,
+        transactionalId: `${group}.b`,
+        topics: [input],
+        overlap,
+        process: copy,
+      });
+      pipelines.push(b);
+      await b.start();
+      // The rebalance is complete once B owns partitions: A's held batch is now of a past generation.
+      await waitFor(() => b.assignment().length > 0, {
+        timeoutMs: 60_000,
+        what: 'B to be assigned partitions',
+      });
+      release();
+
+      await drained(kafka, group, [input]);
+      const copied = (await readTopic(kafka, output)).map((r) => r.key!.toString());
+      expect(outcomes).toContain('fenced');
+      expect([...copied].sort()).toEqual([...keys].sort());
+    },
+  );
+
+  it('with overlap, routes the next batch while the previous commits; callbacks keep batch order', async () => {
+    const input = `overlap-in-${uniqueId()}`;
+    const output = `overlap-out-${uniqueId()}`;
+    const group = `overlap-${uniqueId()}`;
     await kafka.ensureTopics([
-      { name: input, partitions: 4 },
-      { name: output, partitions: 4 },
+      { name: input, partitions: 2 },
+      { name: output, partitions: 2 },
     ]);
     const producer = await kafka.createProducer();
-    const keys = Array.from({ length: 400 }, (_, i) => `key-${i}`);
+    const keys = Array.from({ length: 6000 }, (_, i) => `key-${i}`);
     await producer.send(keys.map((key) => ({ topic: input, key, value: `value-${key}` })));
     await producer.disconnect();
 
-    let release!: () => void;
-    const gate = new Promise<void>((done) => (release = done));
-    let held = false;
-    const outcomes: string[] = [];
-    const copy = (batch: PipelineBatch) =>
-      batch.records.map((r) => ({ topic: output, key: r.key!.toString(), value: r.value! }));
-
-    const a = kafka.createTransactionalPipeline({
+    const order: PipelineBatch[] = [];
+    const events: string[] = [];
+    const overlapped: boolean[] = [];
+    const pipeline = kafka.createTransactionalPipeline({
       groupId: group,
       transactionalId: `${group}.a`,
       topics: [input],
-      process: async (batch) => {
-        if (!held) {
-          held = true;
-          await gate;
-        }
-        return copy(batch);
+      overlap: true,
+      process: (batch) => {
+        const previous = order.at(-1);
+        const previousDone = previous === undefined || events.includes(`done ${order.length - 1}`);
+        // Handed over while the previous batch was still committing, and told which one that is.
+        overlapped.push(!previousDone && batch.committing === previous);
+        if (batch.committing !== undefined) expect(batch.committing).toBe(previous);
+        order.push(batch);
+        return batch.records.map((r) => ({ topic: output, key: r.key!.toString(), value: r.value! }));
       },
-      onAborted: (_batch, _error, outcome) => outcomes.push(outcome),
+      onCommitted: (batch) => events.push(`done ${order.indexOf(batch)}`),
+      onAborted: (batch) => events.push(`aborted ${order.indexOf(batch)}`),
     });
-    pipelines.push(a);
-    await a.start();
-    await waitFor(() => held, { what: 'A to hold its first batch' });
-
-    const b = kafka.createTransactionalPipeline({
-      groupId: group,
-      transactionalId: `${group}.b`,
-      topics: [input],
-      process: copy,
-    });
-    pipelines.push(b);
-    await b.start();
-    // The rebalance is complete once B owns partitions: A's held batch is now of a past generation.
-    await waitFor(() => b.assignment().length > 0, {
-      timeoutMs: 60_000,
-      what: 'B to be assigned partitions',
-    });
-    release();
+    pipelines.push(pipeline);
+    await pipeline.start();
 
     await drained(kafka, group, [input]);
+    await pipeline.stop();
     const copied = (await readTopic(kafka, output)).map((r) => r.key!.toString());
-    expect(outcomes).toContain('fenced');
     expect([...copied].sort()).toEqual([...keys].sort());
+    expect(order.length).toBeGreaterThan(2);
+    expect(overlapped.filter(Boolean).length).toBeGreaterThan(0);
+    // One callback per batch, in the order the batches were processed.
+    expect(events).toEqual(order.map((_, i) => `done ${i}`));
+    // The reference is for the processor only; kept, it would chain every batch to its predecessor.
+    expect(order.every((b) => b.committing === undefined)).toBe(true);
   });
 });

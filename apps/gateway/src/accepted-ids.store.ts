@@ -41,9 +41,8 @@ export class AcceptedIdsStore {
     this.ids = new AcceptedIds(windowMs);
   }
 
-  /** Before routing a batch: drops what a failed attempt staged, and restores after a rebalance. */
+  /** Before routing a batch: after a rebalance, restores the memory of the partitions now assigned. */
   async prepare(generation: number, pipeline: TransactionalPipeline): Promise<void> {
-    this.ids.discard();
     if (generation === this.generation) {
       if (++this.batches % 1000 === 0) this.ids.expire(this.clock().getTime());
       return;
@@ -55,6 +54,8 @@ export class AcceptedIdsStore {
         .filter((tp) => this.topics.senderOf(tp.topic) !== undefined)
         .map((tp) => AcceptedIds.key(tp.topic, tp.partition)),
     );
+    // A new generation: nothing routed before it will commit.
+    this.ids.discard();
     this.ids.retain(new Set());
     const partitions = await this.partitionCount();
     const wanted = new Set([...assigned].map((key) => statePartition(key, partitions)));
@@ -111,10 +112,6 @@ export class AcceptedIdsStore {
       });
     }
     return out;
-  }
-
-  commit(): void {
-    this.ids.commit();
   }
 
   discard(): void {

@@ -50,7 +50,8 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
   private pipeline: TransactionalPipeline | undefined;
   private lease: InstanceLease | undefined;
   /** The tallies of the batch in flight (batches are processed one at a time). */
-  private uncommitted: RouteStats | undefined;
+  /** Tallies of the batches routed and not yet committed (two while one commits as the next is routed). */
+  private readonly uncommitted = new Map<PipelineBatch, RouteStats>();
   private resubscribeTimer: NodeJS.Timeout | undefined;
   private metricsTimer: NodeJS.Timeout | undefined;
   private lagTimer: NodeJS.Timeout | undefined;
@@ -107,16 +108,19 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
       transactionalId: `${this.config.topicPrefix}.gateway.${this.lease.id}`,
       topics: this.inboxes(snapshot),
       compression: this.config.compression,
-      onCommitted: (_batch, _produced, seconds) => {
-        this.accepted.commit();
+      // The next batch is routed while the previous one commits (where the adapter can).
+      overlap: this.config.overlapBatches,
+      onCommitted: (batch, _produced, seconds) => {
+        this.accepted.ids.commit(batch);
         this.metrics.batchSeconds.observe(seconds);
         // Counted once committed: a batch that failed and is retried is not counted twice.
-        if (this.uncommitted) this.count(this.uncommitted);
-        this.uncommitted = undefined;
+        const stats = this.uncommitted.get(batch);
+        if (stats) this.count(stats);
+        this.uncommitted.delete(batch);
       },
       onAborted: (batch, error, outcome) => {
         this.accepted.discard();
-        this.uncommitted = undefined;
+        this.uncommitted.delete(batch);
         this.metrics.fencedBatches.inc({ kind: outcome });
         this.logger.warn(
           { records: batch.records.length, err: error, outcome },
@@ -232,15 +236,19 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     const registry = await this.registry.forBatch(batch.records);
     const stats = emptyStats();
     const records = batch.records;
+    this.accepted.ids.begin(batch, batch.committing);
     // In slices, each one's output text encoded at once: the strings die young instead of living, a
-    // whole batch of them, through several scavenges into the old generation.
+    // whole batch of them, through several scavenges into the old generation. Between slices the
+    // transaction of the batch before (if still committing) moves on: its replies are handled, its
+    // next request sent. Only its callback can come in between, and it touches its own layer only.
     for (let i = 0; i < records.length; i += ROUTING_SLICE) {
+      if (i > 0 && batch.committing !== undefined) await new Promise(setImmediate);
       const from = out.length;
       this.router.routeBatch(records.slice(i, i + ROUTING_SLICE), registry, out as OutputRecord[], stats);
       for (let k = from; k < out.length; k++) out[k] = encoded(out[k]);
     }
     for (const state of this.accepted.stateRecords()) out.push(state);
-    this.uncommitted = stats;
+    this.uncommitted.set(batch, stats);
     if (stats.rejected > 0) {
       this.logger.warn(
         { records: batch.records.length, rejected: stats.rejected, reasons: stats.rejections },

@@ -21,6 +21,11 @@ export interface KyodoConfig {
   readonly kafkaClient: 'platformatic' | 'kafkajs';
   /** KYODO_COMPRESSION: of what the gateway writes (the platformatic client; kafkajs writes uncompressed). */
   readonly compression: 'none' | 'gzip' | 'lz4' | 'zstd' | 'snappy';
+  /**
+   * KYODO_OVERLAP_BATCHES (default 1): under backlog the gateway routes its next batch while the previous
+   * one commits (the platformatic client; kafkajs always works one batch at a time).
+   */
+  readonly overlapBatches: boolean;
   readonly databaseUrl: string;
   readonly topicPrefix: string;
   readonly httpPort: number;
@@ -209,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KyodoConfig {
     kafkaClientId: env.KYODO_CLIENT_ID ?? 'kyodo',
     kafkaClient: kafkaClient(env),
     compression: compression(env),
+    overlapBatches: !env.KYODO_OVERLAP_BATCHES || flag(env, 'KYODO_OVERLAP_BATCHES'),
     databaseUrl,
     topicPrefix,
     httpPort: int(env, 'KYODO_HTTP_PORT', 8080, 0),

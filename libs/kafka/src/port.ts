@@ -59,6 +59,11 @@ export interface PipelineBatch {
    * instance owns may have been processed by another instance in between (see `assignment()`).
    */
   readonly generation: number;
+  /**
+   * With `overlap`: the batch whose transaction was still under way when this one was handed over. Its
+   * callback comes later; whatever the processor holds for any other earlier batch will never commit.
+   */
+  readonly committing?: PipelineBatch;
 }
 
 /** Turns one consumed batch into the records to publish; they commit together with the batch's offsets. */
@@ -95,6 +100,13 @@ export interface TransactionalPipelineOptions {
   readonly onAborted?: (batch: PipelineBatch, error: Error, outcome: 'fenced' | 'failed') => void;
   /** Compression of what the pipeline writes (default lz4 where the adapter supports it). */
   readonly compression?: Compression;
+  /**
+   * Process the next batch while the previous one's transaction commits (default false). The processor
+   * then sees `process` of batch N+1 before the callback of batch N, callbacks stay in batch order, and
+   * when N does not commit, N+1 is reported aborted with the same outcome. Adapters that cannot
+   * overlap ignore it.
+   */
+  readonly overlap?: boolean;
 }
 
 export type Compression = 'none' | 'gzip' | 'lz4' | 'zstd' | 'snappy';

@@ -24,6 +24,47 @@ describe('AcceptedIds', () => {
     expect(ids.size).toBe(0);
   });
 
+  it('overlapping batches: the next sees what the committing one staged; each commits its own layer', () => {
+    const ids = new AcceptedIds();
+    const first = {};
+    const second = {};
+    ids.begin(first);
+    ids.stage(P, 's', 'a', 0);
+    ids.begin(second, first);
+    expect(ids.has(P, 's', 'a', 1)).toBe(true);
+    ids.stage(P, 's', 'b', 0);
+    expect([...ids.stagedEntries().get(P)!.keys()]).toEqual([idHash('s', 'b')]);
+    ids.commit(first);
+    expect(ids.size).toBe(1);
+    expect(ids.has(P, 's', 'b', 1)).toBe(true);
+    ids.commit(second);
+    expect(ids.size).toBe(2);
+  });
+
+  it('a new batch drops what any batch but the committing one left staged', () => {
+    const ids = new AcceptedIds();
+    const failed = {};
+    ids.begin(failed);
+    ids.stage(P, 's', 'a', 0);
+    // `failed` never committed nor was reported: its retry must not see its own ids as duplicates.
+    ids.begin({});
+    expect(ids.has(P, 's', 'a', 1)).toBe(false);
+    ids.commit(failed);
+    expect(ids.size).toBe(0);
+  });
+
+  it('discard forgets every layer: a failed batch takes the one routed after it along', () => {
+    const ids = new AcceptedIds();
+    const first = {};
+    ids.begin(first);
+    ids.stage(P, 's', 'a', 0);
+    ids.begin({}, first);
+    ids.stage(P, 's', 'b', 0);
+    ids.discard();
+    expect(ids.has(P, 's', 'a', 1)).toBe(false);
+    expect(ids.has(P, 's', 'b', 1)).toBe(false);
+  });
+
   it('restores from state records, keeps the latest time, expires and retains', () => {
     const ids = new AcceptedIds(DAY);
     ids.restore(P, [idHash('s', 'a'), idHash('s', 'b')], 0);

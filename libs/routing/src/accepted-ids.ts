@@ -11,8 +11,12 @@
  */
 export class AcceptedIds {
   private readonly partitions = new Map<string, Map<number, number>>();
-  /** Accepted in the batch being routed, not yet committed: visible to `has` within the batch. */
-  private staged: Map<string, Map<number, number>> = new Map();
+  /**
+   * Accepted in batches routed but not yet committed, oldest first, one layer per batch (two while a
+   * batch is routed as the one before it commits). Visible to `has`, so a copy in the next batch is
+   * refused too.
+   */
+  private staged: StagedLayer[] = [];
 
   constructor(readonly windowMs = 7 * 24 * 3600_000) {}
 
@@ -23,36 +27,51 @@ export class AcceptedIds {
   /** Whether (source, id) was accepted on this partition within the window before `nowMs`. */
   has(partitionKey: string, source: string, id: string, nowMs: number): boolean {
     const hash = idHash(source, id);
-    const staged = this.staged.get(partitionKey)?.get(hash);
-    if (staged !== undefined) return true;
+    for (let i = 0; i < this.staged.length; i++) {
+      if (this.staged[i].ids.get(partitionKey)?.has(hash)) return true;
+    }
     const at = this.partitions.get(partitionKey)?.get(hash);
     return at !== undefined && nowMs - at < this.windowMs;
   }
 
-  /** Records an acceptance of the batch being routed; it counts once `commit()` is called. */
+  /**
+   * Starts the layer of `batch`, about to be routed; `stage` adds to it. Every other layer is dropped
+   * but that of `committing`, the batch whose commit is still under way: anything else left staged
+   * belongs to an attempt that will never commit.
+   */
+  begin(batch: object, committing?: object): void {
+    this.staged = this.staged.filter((layer) => committing !== undefined && layer.batch === committing);
+    this.staged.push({ batch, ids: new Map() });
+  }
+
+  /** Records an acceptance of the batch being routed; it counts once that batch is committed. */
   stage(partitionKey: string, source: string, id: string, nowMs: number): void {
-    let ids = this.staged.get(partitionKey);
-    if (!ids) this.staged.set(partitionKey, (ids = new Map<number, number>()));
+    if (this.staged.length === 0) this.staged.push({ batch: undefined, ids: new Map() });
+    const layer = this.staged[this.staged.length - 1].ids;
+    let ids = layer.get(partitionKey);
+    if (!ids) layer.set(partitionKey, (ids = new Map<number, number>()));
     ids.set(idHash(source, id), nowMs);
   }
 
-  /** The staged hashes per partition, for the state records written with the batch. */
+  /** The hashes the batch being routed staged, per partition, for the state records written with it. */
   stagedEntries(): ReadonlyMap<string, ReadonlyMap<number, number>> {
-    return this.staged;
+    return this.staged[this.staged.length - 1]?.ids ?? new Map();
   }
 
-  /** The batch committed: its acceptances become memory. */
-  commit(): void {
-    for (const [key, ids] of this.staged) {
+  /** A batch committed (by default the oldest staged): its acceptances become memory. */
+  commit(batch?: object): void {
+    const at = batch === undefined ? 0 : this.staged.findIndex((layer) => layer.batch === batch);
+    if (at < 0 || at >= this.staged.length) return;
+    const [layer] = this.staged.splice(at, 1);
+    for (const [key, ids] of layer.ids) {
       const target = this.memoryOf(key);
       for (const [hash, at] of ids) target.set(hash, at);
     }
-    this.staged = new Map<string, Map<number, number>>();
   }
 
-  /** The batch did not commit: forget what it staged. */
+  /** A batch did not commit, and so neither will any routed after it: forget every layer. */
   discard(): void {
-    this.staged = new Map<string, Map<number, number>>();
+    this.staged = [];
   }
 
   /** Adds restored acceptances (from the state topic) for a partition. */
@@ -99,6 +118,13 @@ export class AcceptedIds {
     if (!ids) this.partitions.set(key, (ids = new Map<number, number>()));
     return ids;
   }
+}
+
+/** One batch's acceptances: per inbox partition, id hash → time of acceptance. */
+interface StagedLayer {
+  /** The batch it belongs to, as the caller identifies it (undefined when staged without `begin`). */
+  readonly batch: object | undefined;
+  readonly ids: Map<string, Map<number, number>>;
 }
 
 /**

@@ -14,6 +14,7 @@ import { Lifecycle } from '../lifecycle';
 import type {
   PipelineBatch,
   PipelineStatus,
+  ProducedRecord,
   TopicPartition,
   TransactionalPipeline,
   TransactionalPipelineOptions,
@@ -357,30 +358,103 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
   private async runLoop(consumer: Consumer): Promise<void> {
     // Let open() finish and the state become 'running' before the first batch.
     await Promise.resolve();
-    while (this.consumer === consumer && !this.life.is('stopping', 'stopped', 'recovering')) {
-      try {
+    /**
+     * With `overlap`: the transaction of the previous batch, committing while the next one is processed
+     * (true once committed, false when fenced).
+     */
+    let committing: InFlight | undefined;
+    try {
+      while (this.consumer === consumer && !this.life.is('stopping', 'stopped', 'recovering')) {
         if (consumer.generationId !== this.generation) {
+          if (committing) {
+            // Its outcome first: a batch of the old generation may still commit.
+            await this.settle(committing);
+            committing = undefined;
+            continue;
+          }
           this.log('info', { from: this.generation, to: consumer.generationId }, 'group rebalanced');
           await this.renewStream();
+          continue;
+        }
+        if (committing && this.buffer.length < MAX_BATCH) {
+          // No backlog: a batch taken now would be small, and small transactions cost the broker more
+          // than waiting does. Let it grow while the previous one commits.
+          await this.settle(committing);
+          committing = undefined;
           continue;
         }
         const messages = await this.nextBatch(consumer);
         if (messages === undefined) break;
         if (messages.length === 0) continue;
-        await this.processBatch(consumer, messages);
-      } catch (error) {
-        if (this.consumer !== consumer || this.life.is('stopping', 'stopped')) break;
-        this.log('error', { err: error }, 'batch failed; restarting from the committed offsets');
-        this.fail(error);
-        break;
+        const processed = await this.process(messages, committing?.batch).catch(async (error: unknown) => {
+          if (committing) await committing.outcome.catch(() => undefined);
+          committing = undefined;
+          throw error;
+        });
+        if (committing) {
+          const previous = committing;
+          committing = undefined;
+          if (!(await this.settle(previous, processed))) continue;
+        }
+        const outcome = this.commit(consumer, processed);
+        if (this.options.overlap !== true) {
+          await outcome;
+          continue;
+        }
+        // Handled when settled; this only keeps an early failure from counting as unhandled.
+        outcome.catch(() => undefined);
+        committing = { batch: processed.batch, outcome };
       }
+      // Stopping or re-subscribing: the batch in flight finishes and commits.
+      if (committing) await this.settle(committing);
+    } catch (error) {
+      if (this.consumer !== consumer || this.life.is('stopping', 'stopped')) return;
+      this.log('error', { err: error }, 'batch failed; restarting from the committed offsets');
+      this.fail(error);
     }
   }
 
-  private async processBatch(consumer: Consumer, messages: Message[]): Promise<void> {
+  /**
+   * Waits for the transaction in flight. True when it committed. When it did not, the batch processed
+   * meanwhile (`next`) is dropped too, with the same outcome: it was processed on top of the one that
+   * failed (its duplicate memory, its offsets), and the stream restarts below both.
+   */
+  private async settle(inFlight: InFlight, next?: Processed): Promise<boolean> {
+    let committed: boolean;
+    try {
+      committed = await inFlight.outcome;
+    } catch (error) {
+      if (next) this.options.onAborted?.(next.batch, asError(error), 'failed');
+      throw error;
+    }
+    if (!committed && next) {
+      this.options.onAborted?.(
+        next.batch,
+        new Error('the batch before it was refused by the group'),
+        'fenced',
+      );
+    }
+    return committed;
+  }
+
+  private async process(messages: Message[], committing: PipelineBatch | undefined): Promise<Processed> {
     const started = performance.now();
-    const batch: PipelineBatch = { records: messages.map(toConsumed), generation: this.generation };
+    const batch: PipelineBatch = {
+      records: messages.map(toConsumed),
+      generation: this.generation,
+      ...(committing ? { committing } : {}),
+    };
     const produced = await this.options.process(batch);
+    // Only for the processor: kept, it would chain every batch to the one before it.
+    delete (batch as { committing?: PipelineBatch }).committing;
+    return { messages, batch, started, produced };
+  }
+
+  /** Commits a processed batch's outputs and offsets in one transaction: true, or false when fenced by the group. */
+  private async commit(
+    consumer: Consumer,
+    { messages, batch, started, produced }: Processed,
+  ): Promise<boolean> {
     const producer = (this.producer ??= await this.fence(this.newProducer()));
     const transaction = await producer.beginTransaction();
     try {
@@ -396,7 +470,7 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
         () => true,
         () => false,
       );
-      const cause = error instanceof Error ? error : new Error(String(error));
+      const cause = asError(error);
       const fencedBy = errorCode(error, FENCED_BY_GROUP);
       this.options.onAborted?.(batch, cause, aborted && fencedBy ? 'fenced' : 'failed');
       if (aborted && fencedBy) {
@@ -408,7 +482,7 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
           'commit refused by the group; batch dropped',
         );
         this.generation = -1;
-        return;
+        return false;
       }
       if (!aborted || errorCode(error, PRODUCER_FENCED)) {
         // The commit's outcome is unknown, or the producer is dead: a new producer fences whatever this
@@ -422,6 +496,7 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
     this.failures = 0;
     this.lastError = null;
     this.options.onCommitted?.(batch, produced.length, (performance.now() - started) / 1000);
+    return true;
   }
 
   private async discardProducer(): Promise<void> {
@@ -484,6 +559,25 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
     await stopConsuming(stream, consumer);
     if (!keepProducer) await this.discardProducer();
   }
+}
+
+/** A batch processed and not yet committed. */
+interface Processed {
+  readonly messages: Message[];
+  readonly batch: PipelineBatch;
+  readonly produced: readonly ProducedRecord[];
+  /** performance.now() when its processing began. */
+  readonly started: number;
+}
+
+/** A batch whose transaction is under way: its outcome is true once committed, false when fenced. */
+interface InFlight {
+  readonly batch: PipelineBatch;
+  readonly outcome: Promise<boolean>;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** First and last offset per partition, for the debug log. */
