@@ -196,9 +196,18 @@ export class Router {
       if (decorate !== undefined) {
         const headers = decorate(record, outcome.eventId, outcome.accepted ? undefined : outcome.reason);
         if (headers !== undefined) {
+          // All outbound records of an input share one headers object, so they share one merge too
+          // (and the client encodes it once).
+          let mergedFrom: object | undefined;
+          let merged = headers;
           for (let i = mark; i < out.length; i++) {
             const own = out[i].headers;
-            out[i].headers = own === undefined ? headers : { ...own, ...headers };
+            if (own === undefined) {
+              out[i].headers = headers;
+              continue;
+            }
+            if (own !== mergedFrom) merged = { ...(mergedFrom = own), ...headers };
+            out[i].headers = merged;
           }
         }
       }
