@@ -28,20 +28,38 @@ export function outboundEventId(inboundSource: string, inboundId: string, recipi
 
 /** Namespace and name, written into one reused buffer: a one-shot hash per id, no hash object. */
 let scratch = Buffer.alloc(512);
+/** Views of `scratch` by length, so hashing a prefix of it allocates nothing. */
+let prefixes: Buffer[] = [];
 
 /** RFC 4122 name-based UUID, version 5 (SHA-1). */
 export function uuidV5(namespace: string, name: string): string {
-  const ns = namespaceBytes(namespace);
-  const needed = 16 + Buffer.byteLength(name, 'utf8');
-  if (needed > scratch.length) scratch = Buffer.alloc(Math.max(needed, scratch.length * 2));
-  scratch.set(ns, 0);
-  scratch.write(name, 16, 'utf8');
-  const bytes = hash('sha1', scratch.subarray(0, needed), 'buffer');
-  bytes[6] = (bytes[6] & 0x0f) | 0x50;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = bytes.toString('hex', 0, 16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // A UTF-16 unit takes at most 3 bytes in UTF-8; only a long name needs measuring.
+  if (16 + name.length * 3 > scratch.length) {
+    const needed = 16 + Buffer.byteLength(name, 'utf8');
+    if (needed > scratch.length) {
+      scratch = Buffer.alloc(Math.max(needed, scratch.length * 2));
+      prefixes = [];
+    }
+  }
+  scratch.set(namespaceBytes(namespace), 0);
+  const length = 16 + scratch.write(name, 16, 'utf8');
+  const hex = hash('sha1', (prefixes[length] ??= scratch.subarray(0, length)), 'hex');
+  // The version (5) replaces the 13th hex digit, the variant (binary 10xx) the top bits of the 17th.
+  return (
+    hex.slice(0, 8) +
+    '-' +
+    hex.slice(8, 12) +
+    '-5' +
+    hex.slice(13, 16) +
+    '-' +
+    VARIANT_DIGITS[parseInt(hex[16], 16) & 3] +
+    hex.slice(17, 20) +
+    '-' +
+    hex.slice(20, 32)
+  );
 }
+
+const VARIANT_DIGITS = '89ab';
 
 // Hot path: a handful of namespaces, each parsed once.
 const namespaces = new Map<string, Buffer>();

@@ -30,9 +30,13 @@ export function evaluate(
   const deliveries: Delivery[] = new Array<Delivery>(found.size);
   for (let i = 0; i < deliveries.length; i++) {
     const party = found.parties[i];
-    const delivery = compiled.redactor.deliver(party, compiled.views[found.bits[i]], event.data);
     const basis = found.basis.size === 0 ? undefined : found.basis.get(party.id);
-    deliveries[i] = basis === undefined ? delivery : { ...delivery, basis: basisList(basis) };
+    deliveries[i] = compiled.redactor.deliver(
+      party,
+      compiled.views[found.bits[i]],
+      event.data,
+      basis === undefined ? undefined : basisList(basis),
+    );
   }
   return { deliveries };
 }
@@ -70,7 +74,7 @@ class Resolution {
     this.registryCurrent = opts.registryCurrent ?? true;
     this.date = event.data[EVENT_DATE_FIELD[kind]];
     this.category = kind;
-    this.basis.clear();
+    if (this.basis.size > 0) this.basis.clear();
     return this;
   }
 
@@ -126,6 +130,8 @@ function within(date: unknown, from: string, to: string): boolean {
 }
 
 function basisList(basis: { consents: string[]; agreements: string[] }): string[] {
+  // The usual case: one consent, no agreements register.
+  if (basis.consents.length === 1 && basis.agreements.length === 0) return [`consent:${basis.consents[0]}`];
   const consents = [...new Set(basis.consents)].sort().map((id) => `consent:${id}`);
   const agreements = [...new Set(basis.agreements)].sort().map((id) => `agreement:${id}`);
   return [...consents, ...agreements];

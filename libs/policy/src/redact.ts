@@ -81,7 +81,8 @@ export class Redactor {
     };
   }
 
-  deliver(recipient: Party, view: View, input: JsonObject): Delivery {
+  /** `basis`, when given, is the consents and agreements the delivery rests on. */
+  deliver(recipient: Party, view: View, input: JsonObject, basis?: readonly string[]): Delivery {
     if (this.epoch === 0xffffffff) {
       this.delivered.fill(0);
       this.withheld.fill(0);
@@ -92,14 +93,12 @@ export class Redactor {
     this.withheldCount = 0;
     if (this.unknown.length > 0) this.unknown.length = 0;
     const data = view.build(input);
-    return {
-      recipient,
-      relations: view.relations,
-      purposes: view.purposes,
-      data,
-      fieldsDelivered: this.deliveredPaths(view),
-      fieldsWithheld: this.withheldPaths(),
-    };
+    const { relations, purposes } = view;
+    const fieldsDelivered = this.deliveredPaths(view);
+    const fieldsWithheld = this.withheldPaths();
+    return basis === undefined
+      ? { recipient, relations, purposes, data, fieldsDelivered, fieldsWithheld }
+      : { recipient, relations, purposes, data, fieldsDelivered, fieldsWithheld, basis };
   }
 
   /** Records what a disallowed subtree holds: catalogued paths, and that unknown keys were present. */
