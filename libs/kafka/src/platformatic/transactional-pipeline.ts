@@ -25,8 +25,8 @@ import { toConsumed, toProduced } from './records';
 
 /** Inputs per transaction, at most. */
 const MAX_BATCH = 1000;
-/** Fetched records held in memory before the stream is paused. */
-const MAX_BUFFERED = 4000;
+/** Fetched records held in memory before the stream is paused: two batches, one routed as one commits. */
+const MAX_BUFFERED = 2 * MAX_BATCH;
 /** When fewer than MAX_BATCH records wait, how long to let more arrive before processing. */
 const LINGER_MS = 5;
 const RECOVERY_BACKOFF_MS = [200, 500, 1000, 2000, 5000, 10_000, 30_000];
@@ -203,7 +203,8 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
       heartbeatInterval: HEARTBEAT_MS,
       rebalanceTimeout: REBALANCE_TIMEOUT_MS,
       maxWaitTime: 100,
-      maxBytesPerPartition: 4 * 1024 * 1024,
+      // A larger record still arrives whole (the broker always returns at least one batch).
+      maxBytesPerPartition: 1024 * 1024,
     });
     // The library emits 'error' when a rejoin fails for good; unheard, Node.js would end the process.
     consumer.on('error', (error: Error) => {
