@@ -5,7 +5,6 @@ import {
   Consumer,
   FetchIsolationLevels,
   Producer,
-  compatibilityPartitioner,
   type Message,
 } from '@platformatic/kafka';
 import type {
@@ -27,6 +26,7 @@ import { withClientTransactions } from './client-versions';
 import { CommittingConsumer } from './committing-consumer';
 import { toRounds } from '../chunking';
 import { baseOptions, type PlatformaticClientOptions } from './options';
+import { keyPartitioner } from './partitioner';
 import { toConsumed, toProduced } from './records';
 import { PlatformaticTransactionalPipeline } from './transactional-pipeline';
 
@@ -370,7 +370,7 @@ export class PlatformaticClient implements KafkaPort {
         transactionalId,
         idempotent: true,
         acks: -1,
-        partitioner: compatibilityPartitioner,
+        partitioner: keyPartitioner,
         autocreateTopics: false,
       }),
     );
@@ -412,7 +412,7 @@ export class PlatformaticClient implements KafkaPort {
       ...baseOptions(this.options, `${this.options.clientId}-producer`),
       idempotent: options.idempotent ?? true,
       acks: -1,
-      partitioner: compatibilityPartitioner,
+      partitioner: keyPartitioner,
       autocreateTopics: false,
     });
     const disconnect = async () => {

@@ -4,7 +4,6 @@ import {
   Consumer,
   FetchIsolationLevels,
   Producer,
-  compatibilityPartitioner,
   findErrorBy,
   type Message,
   type MessagesStream,
@@ -21,6 +20,7 @@ import type {
 } from '../port';
 import { withClientTransactions } from './client-versions';
 import { baseOptions, stopConsuming, type PlatformaticClientOptions } from './options';
+import { keyPartitioner } from './partitioner';
 import { toConsumed, toProduced } from './records';
 
 /** Inputs per transaction, at most. */
@@ -244,7 +244,7 @@ export class PlatformaticTransactionalPipeline implements TransactionalPipeline 
         transactionalId: this.options.transactionalId,
         idempotent: true,
         acks: -1,
-        partitioner: compatibilityPartitioner,
+        partitioner: keyPartitioner,
         compression: this.options.compression ?? 'lz4',
         autocreateTopics: false,
       }),
