@@ -26,6 +26,21 @@ describe('fencing by consumer group generation (@platformatic/kafka)', () => {
     });
   });
 
+  /** Fresh input and output topics, the input holding `count` keyed records, and a group name. */
+  async function seeded(name: string, partitions: number, count: number) {
+    const input = `${name}-in-${uniqueId()}`;
+    const output = `${name}-out-${uniqueId()}`;
+    await kafka.ensureTopics([
+      { name: input, partitions },
+      { name: output, partitions },
+    ]);
+    const producer = await kafka.createProducer();
+    const keys = Array.from({ length: count }, (_, i) => `key-${i}`);
+    await producer.send(keys.map((key) => ({ topic: input, key, value: `value-${key}` })));
+    await producer.disconnect();
+    return { input, output, group: `${name}-${uniqueId()}`, keys };
+  }
+
   afterAll(async () => {
     for (const p of pipelines) await p.stop().catch(() => undefined);
     await kafka?.close();
@@ -34,17 +49,7 @@ describe('fencing by consumer group generation (@platformatic/kafka)', () => {
   it.each([false, true])(
     'refuses the commit of a batch fetched before a rebalance, and nothing is doubled or lost (overlap: %s)',
     async (overlap) => {
-      const input = `fence-in-${uniqueId()}`;
-      const output = `fence-out-${uniqueId()}`;
-      const group = `fence-${uniqueId()}`;
-      await kafka.ensureTopics([
-        { name: input, partitions: 4 },
-        { name: output, partitions: 4 },
-      ]);
-      const producer = await kafka.createProducer();
-      const keys = Array.from({ length: 400 }, (_, i) => `key-${i}`);
-      await producer.send(keys.map((key) => ({ topic: input, key, value: `value-${key}` })));
-      await producer.disconnect();
+      const { input, output, group, keys } = await seeded('fence', 4, 400);
 
       let release!: () => void;
       const gate = new Promise<void>((done) => (release = done));
@@ -95,17 +100,7 @@ describe('fencing by consumer group generation (@platformatic/kafka)', () => {
   );
 
   it('with overlap, routes the next batch while the previous commits; callbacks keep batch order', async () => {
-    const input = `overlap-in-${uniqueId()}`;
-    const output = `overlap-out-${uniqueId()}`;
-    const group = `overlap-${uniqueId()}`;
-    await kafka.ensureTopics([
-      { name: input, partitions: 2 },
-      { name: output, partitions: 2 },
-    ]);
-    const producer = await kafka.createProducer();
-    const keys = Array.from({ length: 6000 }, (_, i) => `key-${i}`);
-    await producer.send(keys.map((key) => ({ topic: input, key, value: `value-${key}` })));
-    await producer.disconnect();
+    const { input, output, group, keys } = await seeded('overlap', 2, 6000);
 
     const order: PipelineBatch[] = [];
     const events: string[] = [];

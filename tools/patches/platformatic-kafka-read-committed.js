@@ -7,40 +7,19 @@
 // batches in between lose their records (not their offsets); control batches stay for offset tracking. Run on install; it says
 // what it did, and fails if the library changed shape so that the patch no longer applies.
 'use strict';
-const { existsSync, readFileSync, writeFileSync } = require('node:fs');
-const { join } = require('node:path');
+const { patchPlatformaticKafka } = require('./patch-platformatic-kafka');
 
 const MARKER = '/* kyodo: read_committed filter */';
-const file = join(
-  __dirname,
-  '..',
-  '..',
-  'node_modules',
-  '@platformatic',
-  'kafka',
-  'dist',
-  'clients',
-  'consumer',
-  'consumer.js',
-);
-if (!existsSync(file)) {
-  console.log('platformatic-kafka-read-committed: @platformatic/kafka is not installed; nothing to patch');
-  process.exit(0);
-}
-const source = readFileSync(file, 'utf8');
-if (source.includes(MARKER)) {
-  console.log('platformatic-kafka-read-committed: already patched');
-  process.exit(0);
-}
-const start = source.indexOf('    #filterUncommittedMessages(response) {');
-const end = source.indexOf('    #getRejoinError(error) {');
-if (start < 0 || end < 0 || end < start) {
-  console.error(
-    'platformatic-kafka-read-committed: the library changed; review tools/patches before upgrading',
-  );
-  process.exit(1);
-}
-const replacement = `    #filterUncommittedMessages(response) { ${MARKER}
+
+patchPlatformaticKafka({
+  name: 'platformatic-kafka-read-committed',
+  file: 'clients/consumer/consumer.js',
+  marker: MARKER,
+  apply: (source) => {
+    const start = source.indexOf('    #filterUncommittedMessages(response) {');
+    const end = source.indexOf('    #getRejoinError(error) {');
+    if (start < 0 || end < 0 || end < start) return undefined;
+    const replacement = `    #filterUncommittedMessages(response) { ${MARKER}
         for (const topic of response.responses) {
             for (const partition of topic.partitions) {
                 if (!partition.records) {
@@ -74,14 +53,10 @@ const replacement = `    #filterUncommittedMessages(response) { ${MARKER}
         }
     }
 `;
-let patched = source.slice(0, start) + replacement + source.slice(end);
-patched = patched.replace(
-  'import { IS_CONTROL } from "../../protocol/records.js";',
-  'import { IS_CONTROL, IS_TRANSACTIONAL } from "../../protocol/records.js";',
-);
-if (!patched.includes('IS_CONTROL, IS_TRANSACTIONAL')) {
-  console.error('platformatic-kafka-read-committed: could not import IS_TRANSACTIONAL; review tools/patches');
-  process.exit(1);
-}
-writeFileSync(file, patched);
-console.log(`platformatic-kafka-read-committed: patched ${file}`);
+    const patched = (source.slice(0, start) + replacement + source.slice(end)).replace(
+      'import { IS_CONTROL } from "../../protocol/records.js";',
+      'import { IS_CONTROL, IS_TRANSACTIONAL } from "../../protocol/records.js";',
+    );
+    return patched.includes('IS_CONTROL, IS_TRANSACTIONAL') ? patched : undefined;
+  },
+});

@@ -8,30 +8,9 @@
 // library's own path. Run on install; it says what it did, and fails if the library changed shape so
 // that the patch no longer applies.
 'use strict';
-const { existsSync, readFileSync, writeFileSync } = require('node:fs');
-const { join } = require('node:path');
+const { patchPlatformaticKafka } = require('./patch-platformatic-kafka');
 
 const MARKER = '/* kyodo: records in one buffer */';
-const file = join(
-  __dirname,
-  '..',
-  '..',
-  'node_modules',
-  '@platformatic',
-  'kafka',
-  'dist',
-  'protocol',
-  'records.js',
-);
-if (!existsSync(file)) {
-  console.log('platformatic-kafka-record-encoding: @platformatic/kafka is not installed; nothing to patch');
-  process.exit(0);
-}
-const source = readFileSync(file, 'utf8');
-if (source.includes(MARKER)) {
-  console.log('platformatic-kafka-record-encoding: already patched');
-  process.exit(0);
-}
 const loop = `    const buffer = new DynamicBuffer();
     for (let i = 0; i < messages.length; i++) {
         let ts = messages[i].timestamp ?? now;
@@ -47,12 +26,6 @@ const loop = `    const buffer = new DynamicBuffer();
     }
 `;
 const anchor = 'export function createRecordsBatch(messages, options = {}) {';
-if (!source.includes(loop) || !source.includes(anchor)) {
-  console.error(
-    'platformatic-kafka-record-encoding: the library changed; review tools/patches before upgrading',
-  );
-  process.exit(1);
-}
 const replacement = `    for (let i = 0; i < messages.length; i++) { ${MARKER}
         let ts = messages[i].timestamp ?? now;
         if (typeof ts === 'number') {
@@ -174,6 +147,13 @@ function kyodoEncodeRecords(messages, firstTimestamp) {
     return new DynamicBuffer(out);
 }
 `;
-const patched = source.replace(loop, replacement).replace(anchor, `${encoder}${anchor}`);
-writeFileSync(file, patched);
-console.log(`platformatic-kafka-record-encoding: patched ${file}`);
+
+patchPlatformaticKafka({
+  name: 'platformatic-kafka-record-encoding',
+  file: 'protocol/records.js',
+  marker: MARKER,
+  apply: (source) =>
+    source.includes(loop) && source.includes(anchor)
+      ? source.replace(loop, replacement).replace(anchor, `${encoder}${anchor}`)
+      : undefined,
+});
