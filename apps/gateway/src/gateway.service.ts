@@ -49,7 +49,6 @@ export const GATEWAY_BATCH = 'kyodo.gateway.batch';
 export class GatewayService implements OnApplicationBootstrap, OnApplicationShutdown {
   private pipeline: TransactionalPipeline | undefined;
   private lease: InstanceLease | undefined;
-  /** The tallies of the batch in flight (batches are processed one at a time). */
   /** Tallies of the batches routed and not yet committed (two while one commits as the next is routed). */
   private readonly uncommitted = new Map<PipelineBatch, RouteStats>();
   private resubscribeTimer: NodeJS.Timeout | undefined;
@@ -236,11 +235,15 @@ export class GatewayService implements OnApplicationBootstrap, OnApplicationShut
     const registry = await this.registry.forBatch(batch.records);
     const stats = emptyStats();
     const records = batch.records;
+    // Whatever an earlier batch left, other than the one still committing, will never commit.
     this.accepted.ids.begin(batch, batch.committing);
+    for (const earlier of this.uncommitted.keys())
+      if (earlier !== batch.committing) this.uncommitted.delete(earlier);
     // In slices, each one's output text encoded at once: the strings die young instead of living, a
     // whole batch of them, through several scavenges into the old generation. Between slices the
     // transaction of the batch before (if still committing) moves on: its replies are handled, its
-    // next request sent. Only its callback can come in between, and it touches its own layer only.
+    // next request sent. Its commit touches only its own layer; its abort drops this batch's too,
+    // and the pipeline then drops this batch with it.
     for (let i = 0; i < records.length; i += ROUTING_SLICE) {
       if (i > 0 && batch.committing !== undefined) await new Promise(setImmediate);
       const from = out.length;
