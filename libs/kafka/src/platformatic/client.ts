@@ -1,12 +1,6 @@
 import './node20';
 import { randomBytes } from 'node:crypto';
-import {
-  Admin,
-  Consumer,
-  FetchIsolationLevels,
-  Producer,
-  type Message,
-} from '@platformatic/kafka';
+import { Admin, Consumer, FetchIsolationLevels, Producer, type Message } from '@platformatic/kafka';
 import type {
   ConsumerGroupDescription,
   ConsumedRecord,
